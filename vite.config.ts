@@ -10,7 +10,7 @@ import { resolve, normalize, sep } from 'node:path';
  * official URLs in models/registry.json or from a folder they pick in the app.
  */
 function localModels(): Plugin {
-  const root = resolve(process.env.WORKBENCH_MODELS_DIR ?? resolve(__dirname, '../shared/models'));
+  const root = resolve(process.env.WORKBENCH_MODELS_DIR ?? resolve(import.meta.dirname, '../shared/models'));
   return {
     name: 'workbench-local-models',
     configureServer(server) {
@@ -31,5 +31,14 @@ export default defineConfig({
   worker: { format: 'es' },
   server: { host: 'localhost', port: 5173 },
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  optimizeDeps: {
+    // Pre-bundle everything the job workers import too, so the dev server never re-optimises (and
+    // reloads the page) when the first worker starts.
+    entries: ['index.html', 'src/core/jobs/worker.ts'],
+    include: [
+      '@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'comlink', 'geotiff', 'exifr', 'papaparse', 'idb', 'fflate',
+      'plotly.js-dist-min', '@tanstack/react-virtual', 'zustand', 'react', 'react-dom/client',
+    ],
+    exclude: ['@tensorflow/tfjs-backend-wasm'],
+  },
 });

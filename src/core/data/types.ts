@@ -17,6 +17,11 @@ export interface DecodedImage {
   /** Number of pages in the source file (multi-page TIFF); `data` holds page `page`. */
   pages: number;
   page: number;
+  /**
+   * Whether the last channel is alpha, when the decoder knows (TIFF ExtraSamples).
+   * Undefined means "assume the usual convention": 2 = gray+alpha, 4 = RGBA.
+   */
+  hasAlpha?: boolean;
 }
 
 /** Lightweight facts read from a file's header without decoding pixels. */
@@ -50,6 +55,8 @@ export interface DatasetItem {
 export interface FileError {
   path: string;
   reason: string;
+  /** 'error': the file was not ingested. 'warning': ingested, but something needs attention (e.g. labels). */
+  severity?: 'error' | 'warning';
 }
 
 export type LabelTemplateId = 'none' | 'class' | 'domain/class' | 'class/camera';

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { backendFromQuery, initRuntime } from './runtime';
+
+describe('runtime', () => {
+  it('parses ?backend= and ignores unknown values', () => {
+    expect(backendFromQuery('?backend=cpu')).toBe('cpu');
+    expect(backendFromQuery('?x=1&backend=webgpu')).toBe('webgpu');
+    expect(backendFromQuery('?backend=cuda')).toBe('auto');
+    expect(backendFromQuery('')).toBe('auto');
+  });
+
+  it('falls back from WebGPU to CPU in Node and records why', async () => {
+    const s = await initRuntime('auto');
+    expect(s.backend).toBe('cpu');
+    expect(s.fallbacks.map((f) => f.backend)).toEqual(['webgpu', 'webgl']);
+    expect(s.fallbacks[0].reason).toMatch(/navigator\.gpu/);
+  });
+});

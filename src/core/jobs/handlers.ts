@@ -1,0 +1,19 @@
+/**
+ * Every kind of long job the workbench runs, loaded lazily inside the job worker (and by the CLI).
+ * Pipelines add their handlers here.
+ */
+import type { JobHandler } from './protocol';
+
+export interface HandlerEntry {
+  /** Whether the worker must initialise a tfjs backend before running it. */
+  needsTf: boolean;
+  load: () => Promise<JobHandler<never, unknown>>;
+}
+
+export const jobHandlers: Record<string, HandlerEntry> = {
+  'runtime-check': { needsTf: true, load: async () => (await import('./runtimeCheck')).runtimeCheck as JobHandler<never, unknown> },
+  ingest: { needsTf: false, load: async () => (await import('../data/ingest')).ingestJob as JobHandler<never, unknown> },
+  'synthetic-dataset': { needsTf: false, load: async () => (await import('../data/synthetic')).syntheticDatasetJob as JobHandler<never, unknown> },
+};
+
+export type JobKind = keyof typeof jobHandlers;

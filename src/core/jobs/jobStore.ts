@@ -1,0 +1,141 @@
+/**
+ * Main-thread job manager: starts each job in its own worker, mirrors its progress into a zustand
+ * store for the Jobs view, persists a record (with its seed) to IndexedDB, and cancels on request.
+ */
+import * as Comlink from 'comlink';
+import { create } from 'zustand';
+import type { ProgressReport } from './progress';
+import type { JobOutcome } from './protocol';
+import type { JobWorkerApi } from './worker';
+import { newSeed } from '../rng/rng';
+import { openWorkbenchDb, putJob, listJobs, type JobRecord } from '../storage/db';
+import { runtimeState } from '../backend/runtime';
+
+export interface JobView extends JobRecord {
+  progress: ProgressReport | null;
+  partial?: unknown;
+  logs: string[];
+  backend?: string;
+}
+
+interface JobState {
+  jobs: Record<string, JobView>;
+  order: string[];
+  upsert: (j: JobView) => void;
+  patch: (id: string, p: Partial<JobView>) => void;
+}
+
+export const useJobs = create<JobState>((set) => ({
+  jobs: {},
+  order: [],
+  upsert: (j) => set((s) => ({ jobs: { ...s.jobs, [j.id]: j }, order: s.order.includes(j.id) ? s.order : [j.id, ...s.order] })),
+  patch: (id, p) => set((s) => (s.jobs[id] ? { jobs: { ...s.jobs, [id]: { ...s.jobs[id], ...p } } } : s)),
+}));
+
+const live = new Map<string, { worker: Worker; api: Comlink.Remote<JobWorkerApi> }>();
+
+export interface StartOptions<P> {
+  kind: string;
+  title: string;
+  params: P;
+  seed?: number;
+  onPartial?: (data: unknown) => void;
+  onProgress?: (p: ProgressReport) => void;
+}
+
+function persist(j: JobView): void {
+  const { progress: _p, partial: _pa, logs: _l, backend: _b, ...record } = j;
+  void openWorkbenchDb()
+    .then((db) => putJob(db, { ...record, result: summariseResult(record.result) }))
+    .catch((e) => useJobs.getState().patch(j.id, { logs: [...j.logs, `Could not save the job record: ${(e as Error).message}`] }));
+}
+
+/** Job records keep small results only; large ones (tensors, images) live in their pipeline's store. */
+function summariseResult(r: unknown): unknown {
+  try {
+    const s = JSON.stringify(r);
+    return s && s.length < 100_000 ? r : { note: 'result too large to keep in the job record' };
+  } catch {
+    return { note: 'result not serialisable' };
+  }
+}
+
+export function startJob<P, R = unknown>(opts: StartOptions<P>): { id: string; done: Promise<JobOutcome<R>> } {
+  const id = `${opts.kind}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  const seed = opts.seed ?? newSeed();
+  const view: JobView = {
+    id, kind: opts.kind, title: opts.title, status: 'running', seed, params: opts.params,
+    startedAt: Date.now(), fraction: 0, progress: null, logs: [],
+  };
+  const store = useJobs.getState();
+  store.upsert(view);
+  persist(view);
+
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `job:${opts.kind}` });
+  const api = Comlink.wrap<JobWorkerApi>(worker);
+  live.set(id, { worker, api });
+
+  const events = Comlink.proxy({
+    onProgress: (p: ProgressReport) => {
+      useJobs.getState().patch(id, { progress: p, fraction: p.fraction });
+      opts.onProgress?.(p);
+    },
+    onPartial: (d: unknown) => {
+      useJobs.getState().patch(id, { partial: d });
+      opts.onPartial?.(d);
+    },
+    onLog: (m: string) => {
+      const j = useJobs.getState().jobs[id];
+      useJobs.getState().patch(id, { logs: [...(j?.logs ?? []), m] });
+    },
+  });
+
+  const requested = runtimeState().requested;
+  const done = (async (): Promise<JobOutcome<R>> => {
+    let outcome: JobOutcome<R> & { backend?: string };
+    try {
+      worker.onerror = (ev) => ev.preventDefault();
+      outcome = (await api.run(opts.kind, opts.params, seed, requested, events)) as JobOutcome<R> & { backend?: string };
+    } catch (e) {
+      outcome = { status: 'error', message: `The job worker crashed: ${(e as Error).message}`, elapsedSec: 0 };
+    }
+    const end: Partial<JobView> = { status: outcome.status, endedAt: Date.now(), backend: outcome.backend };
+    if (outcome.status === 'done') Object.assign(end, { result: outcome.result, fraction: 1 });
+    else if (outcome.status === 'error') Object.assign(end, { message: outcome.message, partial: outcome.partial });
+    else Object.assign(end, { message: 'Cancelled', partial: outcome.partial });
+    useJobs.getState().patch(id, end);
+    const final = useJobs.getState().jobs[id];
+    if (final) persist(final);
+    live.delete(id);
+    worker.terminate();
+    return outcome;
+  })();
+  return { id, done };
+}
+
+/** Request cancel; the worker stops at its next checkpoint, and is killed if it does not within 5 s. */
+export function cancelJob(id: string): void {
+  const l = live.get(id);
+  if (!l) return;
+  void l.api.cancel();
+  useJobs.getState().patch(id, { message: 'Cancelling…' });
+  setTimeout(() => {
+    if (!live.has(id)) return;
+    l.worker.terminate();
+    live.delete(id);
+    useJobs.getState().patch(id, { status: 'cancelled', endedAt: Date.now(), message: 'Cancelled (worker stopped)' });
+  }, 5000);
+}
+
+/** Load finished job records from earlier sessions; jobs that were running when the page closed are marked interrupted. */
+export async function restoreJobs(): Promise<void> {
+  const db = await openWorkbenchDb();
+  const records = await listJobs(db);
+  for (const r of [...records].reverse()) {
+    if (useJobs.getState().jobs[r.id]) continue;
+    const interrupted = r.status === 'running' || r.status === 'queued';
+    const view: JobView = { ...r, progress: null, logs: [], ...(interrupted ? { status: 'error', message: 'Interrupted: the page was closed or reloaded while the job ran' } : {}) };
+    useJobs.getState().upsert(view);
+    if (interrupted) persist(view);
+  }
+}

@@ -1,0 +1,57 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import {
+  deleteDataset, getErrors, getFile, getItems, getSetting, getThumb, isQuotaError, listDatasets,
+  openWorkbenchDb, putDataset, putErrors, putItems, putSetting, updateLabels,
+} from './db';
+import type { DatasetItem, DatasetMeta } from '../data/types';
+
+const meta = (id: string, createdAt: number): DatasetMeta => ({
+  id, name: id, createdAt, template: 'class', itemCount: 2, errorCount: 1, labelCounts: {}, source: 'folder',
+});
+const item = (id: number, cls: string): DatasetItem => ({
+  id, path: `${cls}/${id}.png`, bytes: 10, format: 'png', width: 4, height: 4, channels: 4, bitDepth: 8, pages: 1, labels: { class: cls },
+});
+
+describe('workbench db', () => {
+  it('round-trips settings, datasets, items, thumbnails, files and errors, isolated per dataset', async () => {
+    const db = await openWorkbenchDb('test-db-1');
+    expect(await getSetting(db, 'backend', 'auto')).toBe('auto');
+    await putSetting(db, 'backend', 'cpu');
+    expect(await getSetting(db, 'backend', 'auto')).toBe('cpu');
+
+    await putDataset(db, meta('b', 2));
+    await putDataset(db, meta('a', 1));
+    expect((await listDatasets(db)).map((d) => d.id)).toEqual(['a', 'b']);
+
+    await putItems(db, 'a', [
+      { item: item(1, 'cat'), thumb: new Blob(['t1']), file: new Blob(['f1']) },
+      { item: item(0, 'dog'), thumb: new Blob(['t0']) },
+    ]);
+    await putItems(db, 'b', [{ item: item(0, 'x') }]);
+    await putErrors(db, 'a', [{ seq: 1, path: 'z.png', reason: 'truncated' }, { seq: 0, path: 'y.txt', reason: 'not an image' }]);
+
+    const items = await getItems(db, 'a');
+    expect(items.map((i) => [i.id, i.labels.class])).toEqual([[0, 'dog'], [1, 'cat']]);
+    expect('datasetId' in items[0]).toBe(false);
+    expect(await (await getThumb(db, 'a', 1))!.text()).toBe('t1');
+    expect(await (await getFile(db, 'a', 1))!.text()).toBe('f1');
+    expect(await getFile(db, 'a', 0)).toBeUndefined();
+    expect((await getErrors(db, 'a')).map((e) => e.path)).toEqual(['y.txt', 'z.png']);
+
+    await updateLabels(db, 'a', new Map([[0, { class: 'wolf' }]]));
+    expect((await getItems(db, 'a'))[0].labels).toEqual({ class: 'wolf' });
+
+    await deleteDataset(db, 'a');
+    expect(await getItems(db, 'a')).toEqual([]);
+    expect(await getThumb(db, 'a', 1)).toBeUndefined();
+    expect((await getItems(db, 'b')).length).toBe(1);
+    expect((await listDatasets(db)).map((d) => d.id)).toEqual(['b']);
+  });
+
+  it('recognises quota errors', () => {
+    expect(isQuotaError(Object.assign(new Error('x'), { name: 'QuotaExceededError' }))).toBe(true);
+    expect(isQuotaError(new Error('The quota has been exceeded.'))).toBe(true);
+    expect(isQuotaError(new Error('other'))).toBe(false);
+  });
+});
