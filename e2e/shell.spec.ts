@@ -1,6 +1,9 @@
 import { test, expect } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { mixedFolder } from './fixtures';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const sharedModels = resolve(import.meta.dirname, '../../shared/models');
+import { encodePng, mixedFolder } from './fixtures';
 
 test('the app loads on WebGPU and reports the adapter and memory', async ({ page }) => {
   await page.goto('/');
@@ -96,4 +99,31 @@ test('GPU device loss is reported and the runtime re-initialises on a new device
     return v;
   });
   expect(sum).toEqual([4, 6]);
+});
+
+test('a registry model downloads from the configured base URL with its sha256 verified', async ({ page }) => {
+  test.skip(!existsSync(sharedModels), `needs ${sharedModels} (the shared model files beside the checkout)`);
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto('/');
+  await page.getByTestId('nav-models').click();
+  await page.getByTestId('model-tiny-darknet').getByRole('button', { name: 'Download & verify' }).click();
+  await expect(page.getByTestId('model-status-tiny-darknet')).toContainText('verified', { timeout: 120_000 });
+  expect(requests.filter((p) => p.startsWith('/local-models/tiny-darknet/')).length).toBeGreaterThan(1);
+});
+
+test('files dropped onto the drop zone are ingested (drag and drop path)', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('nav-datasets').click();
+  const png = encodePng(8, 8, (x, y) => [x * 30, y * 30, 100]).toString('base64');
+  await page.getByTestId('dropzone').evaluate((el, b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'a.png', { type: 'image/png' }));
+    dt.items.add(new File([bytes], 'b.png', { type: 'image/png' }));
+    dt.items.add(new File([new Uint8Array(0)], 'empty.jpg'));
+    el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, png);
+  await expect(page.getByTestId('item-count')).toHaveText('2');
+  await expect(page.getByTestId('file-errors')).toContainText('empty file (0 bytes)');
 });

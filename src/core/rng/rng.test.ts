@@ -14,8 +14,10 @@ describe('Rng', () => {
   it('has uniform mean/variance close to 1/2 and 1/12', () => {
     const r = new Rng(7);
     const n = 200_000;
-    let s = 0, s2 = 0;
-    for (let i = 0; i < n; i++) { const x = r.next(); s += x; s2 += x * x; expect(x).toBeGreaterThanOrEqual(0); expect(x).toBeLessThan(1); }
+    let s = 0, s2 = 0, lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < n; i++) { const x = r.next(); s += x; s2 += x * x; lo = Math.min(lo, x); hi = Math.max(hi, x); }
+    expect(lo).toBeGreaterThanOrEqual(0);
+    expect(hi).toBeLessThan(1);
     const mean = s / n;
     expect(mean).toBeCloseTo(0.5, 2);
     expect(s2 / n - mean * mean).toBeCloseTo(1 / 12, 2);
