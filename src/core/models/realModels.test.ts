@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MemoryModelCache } from './cache';
 import { layersIOHandlerFromFiles, parseLayersModelJson, requiredLayersFiles } from './layers';
 import { loadModelFiles } from './loader';
+import { loadPretrainedLayersModel } from './pretrained';
 import { getModel } from './registry';
 
 const root = resolve(process.env.WORKBENCH_MODELS_DIR ?? resolve(__dirname, '../../../../shared/models'));
@@ -98,12 +99,11 @@ describe.skipIf(!available)('real pretrained models', () => {
     // The full model cannot load: group37 has no known hash (and is absent locally).
     await expect(loadModelFiles(entry, { kind: 'localFiles', files: picked })).rejects.toMatchObject({ code: 'no-hash', fileName: 'group37-shard1of1' });
 
-    const modelJson = await loadModelFiles(entry, { kind: 'localFiles', files: picked }, { only: ['model.json'] });
-    const needed = requiredLayersFiles(modelJson.get('model.json') as ArrayBuffer, 'conv_pw_5_relu');
+    const needed = requiredLayersFiles(readFileSync(join(root, entry.localPath, 'model.json'), 'utf8'), 'conv_pw_5_relu');
+    expect(needed).toHaveLength(1 + 22); // model.json + one shard per weighted layer: conv1, conv1_bn, 5 x (dw, dw_bn, pw, pw_bn)
     expect(needed).not.toContain('group37-shard1of1');
-    const files = await loadModelFiles(entry, { kind: 'localFiles', files: picked }, { only: needed });
 
-    const model = await tf.loadLayersModel(layersIOHandlerFromFiles(files, { outputLayer: 'conv_pw_5_relu' }));
+    const model = await loadPretrainedLayersModel(entry, { kind: 'localFiles', files: picked }, { outputLayer: 'conv_pw_5_relu' });
     expect(model.outputs[0].shape).toEqual([null, 28, 28, 256]);
     const feat = tf.tidy(() => (model.predict(patternInput((v) => v / 127.5 - 1)) as tf.Tensor).squeeze());
     const buf = await feat.buffer();
