@@ -14,17 +14,18 @@ import * as tf from '@tensorflow/tfjs';
 export function conv2dSameCpuGrad(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number): tf.Tensor4D {
   const k = kernel.shape[0];
   if (!((stride === 1 && k % 2 === 1) || k === stride)) throw new Error(`conv2dSameCpuGrad: kernel ${k} at stride ${stride}`);
-  const op = tf.customGrad((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, wIn, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([xIn, wIn]);
-    const value = tf.conv2d(xIn as tf.Tensor4D, wIn as tf.Tensor4D, stride, 'same');
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    const value = tf.conv2d(xIn, wIn, stride, 'same');
+    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
       const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const dx = tf.conv2dTranspose(dy as tf.Tensor4D, ws, xs.shape, stride, 'same');
-      return [dx, filterGradient(xs, dy as tf.Tensor4D, ws.shape, stride)];
+      const dx = tf.conv2dTranspose(dy, ws, xs.shape, stride, 'same');
+      return [dx, filterGradient(xs, dy, ws.shape, stride)];
     };
     return { value, gradFunc };
   });
-  return op(x, kernel) as tf.Tensor4D;
+  return op(x, kernel);
 }
 
 /** dW[kh, kw, ci, co] = Σ_{n, oy, ox} x[n, oy·s + kh − pad, ox·s + kw − pad, ci] · dy[n, oy, ox, co]. */
@@ -64,10 +65,11 @@ function filterGradient(x: tf.Tensor4D, dy: tf.Tensor4D, shape: [number, number,
 
 /** 2×2 stride-2 max pooling; the gradient goes to the first maximum of each window (as MaxPoolGrad). */
 export function maxPool2x2CpuGrad(x: tf.Tensor4D): tf.Tensor4D {
-  const op = tf.customGrad((xIn: tf.Tensor, save: tf.GradSaveFunc) => {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xIn, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
     save([xIn]);
-    const value = tf.maxPool(xIn as tf.Tensor4D, 2, 2, 'valid');
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+    const value = tf.maxPool(xIn, 2, 2, 'valid');
+    const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
       const xs = saved[0] as tf.Tensor4D;
       const [n, h, w, c] = xs.shape;
       const oh = h >> 1, ow = w >> 1;
@@ -92,5 +94,5 @@ export function maxPool2x2CpuGrad(x: tf.Tensor4D): tf.Tensor4D {
     };
     return { value, gradFunc };
   });
-  return op(x) as tf.Tensor4D;
+  return op(x);
 }

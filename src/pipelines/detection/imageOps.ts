@@ -31,22 +31,18 @@ export function valueNoiseTexture(w: number, h: number, params: TextureParams, r
     const gx = Math.min(f, Math.max(2, w)), gy = Math.min(f, Math.max(2, h));
     const grid = meanFilter3x3(randomGrid(gx, gy, rng), gx, gy);
     const amp = params.persistence ** i;
-    const xi = new Int32Array(w), xt = new Float32Array(w);
+    // Bilinear resampling is separable: interpolate each grid row along x, then blend rows along y.
+    const rows = new Float32Array(gy * w);
     for (let x = 0; x < w; x++) {
       const fx = w > 1 ? (x * (gx - 1)) / (w - 1) : 0;
-      xi[x] = Math.min(Math.floor(fx), gx - 2);
-      xt[x] = fx - xi[x];
+      const j = Math.min(Math.floor(fx), gx - 2), t = fx - j;
+      for (let gyi = 0; gyi < gy; gyi++) rows[gyi * w + x] = grid[gyi * gx + j] * (1 - t) + grid[gyi * gx + j + 1] * t;
     }
     for (let y = 0; y < h; y++) {
       const fy = h > 1 ? (y * (gy - 1)) / (h - 1) : 0;
       const y0 = Math.min(Math.floor(fy), gy - 2), ty = fy - y0;
-      const r0 = y0 * gx, r1 = r0 + gx, o = y * w;
-      for (let x = 0; x < w; x++) {
-        const j = xi[x], t = xt[x];
-        const top = grid[r0 + j] + (grid[r0 + j + 1] - grid[r0 + j]) * t;
-        const bottom = grid[r1 + j] + (grid[r1 + j + 1] - grid[r1 + j]) * t;
-        out[o + x] += amp * (top + (bottom - top) * ty);
-      }
+      const r0 = y0 * w, r1 = r0 + w, o = y * w, a0 = amp * (1 - ty), a1 = amp * ty;
+      for (let x = 0; x < w; x++) out[o + x] += a0 * rows[r0 + x] + a1 * rows[r1 + x];
     }
   }
   let lo = Infinity, hi = -Infinity;
@@ -120,16 +116,16 @@ export function gaussianBlur(image: Float32Array, width: number, height: number,
   if (!(sigma > 0)) return image;
   const k = gaussianKernel(sigma);
   const r = (k.length - 1) / 2;
+  // Both passes accumulate one kernel tap at a time over a contiguous run of pixels.
+  scratch.fill(0);
   for (let y = 0; y < height; y++) {
     const o = y * width;
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      const lo = Math.max(-r, -x), hi = Math.min(r, width - 1 - x);
-      for (let i = lo; i <= hi; i++) s += k[i + r] * image[o + x + i];
-      scratch[o + x] = s;
+    for (let i = -r; i <= r; i++) {
+      const wgt = k[i + r];
+      const start = Math.max(0, -i), end = Math.min(width, width - i);
+      for (let x = start; x < end; x++) scratch[o + x] += wgt * image[o + x + i];
     }
   }
-  // Vertical pass row by row, so the inner loop walks memory contiguously.
   for (let y = 0; y < height; y++) {
     const lo = Math.max(-r, -y), hi = Math.min(r, height - 1 - y);
     const o = y * width;

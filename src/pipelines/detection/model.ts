@@ -192,7 +192,8 @@ export interface DetectorOutput {
 
 /**
  * Forward pass of Table 3.1 on images [N, H, W, C] with intensities in any range: each image is
- * first standardised to zero mean and unit variance (as the released training script did).
+ * first standardised to zero mean and unit variance (the released training script standardised
+ * with whole-dataset statistics; per image keeps the model free of dataset constants).
  */
 export function detectorForward(
   weights: DetectorWeights,

@@ -99,6 +99,18 @@ export const smallSimcepParams: SimcepParams = {
   blurSigma: [0.3, 1.2],
 };
 
+/**
+ * Every cell clustered and overlap allowed up to L = 0.6, for evaluating the heavy-overlap subset:
+ * about half of these images have a box pair with IoU > 0.3, against ~2% under the defaults
+ * (measured over 300–500 seeded images).
+ */
+export const crowdedSimcepParams: SimcepParams = {
+  ...defaultSimcepParams,
+  clusterCount: [1, 3],
+  clusterProbability: [1, 1],
+  maxOverlap: [0.6, 0.6],
+};
+
 /** Per-image imaging conditions, drawn from the params (or supplied to re-render identically). */
 export interface ImagingConditions {
   blurSigma: number;
@@ -182,7 +194,7 @@ export function layoutCells(params: SimcepParams, rng: Rng): { cells: CellSpec[]
   for (let n = 0; n < requested; n++) {
     for (let attempt = 0; attempt < params.placementAttempts; attempt++) {
       let x: number, y: number;
-      if (rng.bernoulli(clusterProbability)) {
+      if (clusters.length > 0 && rng.bernoulli(clusterProbability)) {
         const [kx, ky] = rng.pick(clusters);
         x = kx + params.clusterSpread * width * rng.normal();
         y = ky + params.clusterSpread * height * rng.normal();
