@@ -115,8 +115,9 @@ export function createDetectorWeights(config: DetectorConfig, rng: Rng): Detecto
     for (let i = 0; i < kernel.length; i++) kernel[i] = rng.uniform(-limit, limit);
     const bias = new Float32Array(l.outChannels);
     if (l.name === 'boxes') for (let c = 2; c < bias.length; c += 4) bias[c] = bias[c + 1] = config.initialBoxSizePx / WINDOW_SIZE;
-    weights[`${l.name}/kernel`] = tf.variable(tf.tensor4d(kernel, [l.kernel, l.kernel, l.inChannels, l.outChannels]));
-    weights[`${l.name}/bias`] = tf.variable(tf.tensor1d(bias));
+    // tidy frees the initial-value tensors; the variables themselves survive it.
+    weights[`${l.name}/kernel`] = tf.tidy(() => tf.variable(tf.tensor4d(kernel, [l.kernel, l.kernel, l.inChannels, l.outChannels])));
+    weights[`${l.name}/bias`] = tf.tidy(() => tf.variable(tf.tensor1d(bias)));
   }
   return weights;
 }
@@ -127,7 +128,7 @@ export function detectorWeightsFrom(tensors: Record<string, tf.Tensor>, config: 
   for (const [name, shape] of Object.entries(detectorWeightShapes(config))) {
     const t = tensors[name];
     if (!t || !tf.util.arraysEqual(t.shape, shape)) throw new Error(`detector weights: ${name} should have shape [${shape}]`);
-    weights[name] = tf.variable(t.clone());
+    weights[name] = tf.tidy(() => tf.variable(t.clone()));
   }
   return weights;
 }
