@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendFromQuery, initRuntime } from './runtime';
+import { backendFromQuery, initRuntime, isSoftwareAdapter } from './runtime';
 
 describe('runtime', () => {
   it('parses ?backend= and ignores unknown values', () => {
@@ -14,5 +14,12 @@ describe('runtime', () => {
     expect(s.backend).toBe('cpu');
     expect(s.fallbacks.map((f) => f.backend)).toEqual(['webgpu', 'webgl']);
     expect(s.fallbacks[0].reason).toMatch(/navigator\.gpu/);
+  });
+
+  it('recognises software adapters', () => {
+    expect(isSoftwareAdapter({ vendor: 'google', architecture: 'swiftshader', device: '', description: '' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe(true);
+    expect(isSoftwareAdapter({ vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100' })).toBe(false);
+    expect(isSoftwareAdapter(null)).toBe(false);
   });
 });

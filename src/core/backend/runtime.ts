@@ -179,6 +179,15 @@ export async function reinitialise(): Promise<RuntimeState> {
   return s;
 }
 
+/**
+ * True for software WebGPU adapters (SwiftShader, llvmpipe/lavapipe): there every dispatch is
+ * emulated on the CPU, and tfjs's plain CPU backend trains small models faster.
+ */
+export function isSoftwareAdapter(a: AdapterSummary | null): boolean {
+  if (!a) return false;
+  return /swiftshader|llvmpipe|lavapipe|software|microsoft basic render/i.test(`${a.vendor} ${a.architecture} ${a.description} ${a.device}`);
+}
+
 /** Parse `?backend=` from a URL query; unknown values mean 'auto'. */
 export function backendFromQuery(search: string): BackendName | 'auto' {
   const v = new URLSearchParams(search).get('backend');

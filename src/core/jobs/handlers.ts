@@ -14,6 +14,7 @@ export const jobHandlers: Record<string, HandlerEntry> = {
   'runtime-check': { needsTf: true, load: async () => (await import('./runtimeCheck')).runtimeCheck as JobHandler<never, unknown> },
   ingest: { needsTf: false, load: async () => (await import('../data/ingest')).ingestJob as JobHandler<never, unknown> },
   'synthetic-dataset': { needsTf: false, load: async () => (await import('../data/synthetic')).syntheticDatasetJob as JobHandler<never, unknown> },
+  'detection-train': { needsTf: true, load: async () => (await import('../../pipelines/detection/trainJob')).detectionTrainJob as JobHandler<never, unknown> },
 };
 
 export type JobKind = keyof typeof jobHandlers;

@@ -9,9 +9,10 @@ import type { JobOutcome } from './protocol';
 import type { JobWorkerApi } from './worker';
 import { newSeed } from '../rng/rng';
 import { openWorkbenchDb, putJob, listJobs, type JobRecord } from '../storage/db';
-import { runtimeState } from '../backend/runtime';
+import { runtimeState, type BackendName } from '../backend/runtime';
 
 export interface JobView extends JobRecord {
+  paused?: boolean;
   progress: ProgressReport | null;
   partial?: unknown;
   logs: string[];
@@ -41,10 +42,12 @@ export interface StartOptions<P> {
   seed?: number;
   onPartial?: (data: unknown) => void;
   onProgress?: (p: ProgressReport) => void;
+  /** Compute backend for this job's worker (default: the app's choice). */
+  backend?: BackendName | 'auto';
 }
 
 function persist(j: JobView): void {
-  const { progress: _p, partial: _pa, logs: _l, backend: _b, ...record } = j;
+  const { progress: _p, partial: _pa, logs: _l, backend: _b, paused: _pz, ...record } = j;
   void openWorkbenchDb()
     .then((db) => putJob(db, { ...record, result: summariseResult(record.result) }))
     .catch((e) => useJobs.getState().patch(j.id, { logs: [...j.logs, `Could not save the job record: ${(e as Error).message}`] }));
@@ -84,13 +87,14 @@ export function startJob<P, R = unknown>(opts: StartOptions<P>): { id: string; d
       useJobs.getState().patch(id, { partial: d });
       opts.onPartial?.(d);
     },
+    onStart: (info: { backend?: string }) => useJobs.getState().patch(id, { backend: info.backend }),
     onLog: (m: string) => {
       const j = useJobs.getState().jobs[id];
       useJobs.getState().patch(id, { logs: [...(j?.logs ?? []), m] });
     },
   });
 
-  const requested = runtimeState().requested;
+  const requested = opts.backend ?? runtimeState().requested;
   const done = (async (): Promise<JobOutcome<R>> => {
     let outcome: JobOutcome<R> & { backend?: string };
     try {
@@ -125,6 +129,14 @@ export function cancelJob(id: string): void {
     live.delete(id);
     useJobs.getState().patch(id, { status: 'cancelled', endedAt: Date.now(), message: 'Cancelled (worker stopped)' });
   }, 5000);
+}
+
+/** Pause or resume a running job; it holds at its next checkpoint (its worker and state stay alive). */
+export function pauseJob(id: string, paused: boolean): void {
+  const l = live.get(id);
+  if (!l) return;
+  void l.api.pause(paused);
+  useJobs.getState().patch(id, { paused, message: paused ? 'Paused' : undefined });
 }
 
 /** Load finished job records from earlier sessions; jobs that were running when the page closed are marked interrupted. */

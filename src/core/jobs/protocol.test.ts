@@ -45,4 +45,22 @@ describe('runJob', () => {
     expect(seen.at(-1)).toBe(5);
     expect(out).toMatchObject({ partial: { upTo: 5 } });
   });
+
+  it('waits while paused and continues where it stopped on resume', async () => {
+    const token = { cancelled: false, paused: false };
+    const seen: number[] = [];
+    const job = runJob(countTo, { n: 20 }, 1, token, {
+      onPartial: (d) => {
+        const upTo = (d as { upTo: number }).upTo;
+        seen.push(upTo);
+        if (upTo === 4) token.paused = true;
+      },
+    });
+    await new Promise((r) => setTimeout(r, 350));
+    expect(seen.at(-1)).toBe(4); // nothing ran while paused
+    token.paused = false;
+    const out = await job;
+    expect(out.status).toBe('done');
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
 });

@@ -35,6 +35,8 @@ export interface JobEvents {
   onProgress?: (p: ProgressReport) => void;
   onPartial?: (data: unknown) => void;
   onLog?: (message: string) => void;
+  /** Sent once the worker knows which compute backend it runs on. */
+  onStart?: (info: { backend?: string }) => void;
 }
 
 export type JobOutcome<R = unknown> =
@@ -44,6 +46,8 @@ export type JobOutcome<R = unknown> =
 
 export interface CancelToken {
   cancelled: boolean;
+  /** While true, checkpoint() waits (the job is paused between units of work). */
+  paused?: boolean;
 }
 
 const yieldToEventLoop = (): Promise<void> =>
@@ -93,6 +97,7 @@ export async function runJob<P, R>(
     },
     async checkpoint() {
       await yieldToEventLoop();
+      while (token.paused && !token.cancelled) await new Promise((r) => setTimeout(r, 100));
       if (token.cancelled) throw new JobCancelled();
     },
     log(message) {

@@ -8,7 +8,7 @@ import { jobHandlers } from './handlers';
 import { runJob, type JobEvents, type JobOutcome } from './protocol';
 import { initRuntime, runtimeState, type BackendName } from '../backend/runtime';
 
-const token = { cancelled: false };
+const token: { cancelled: boolean; paused: boolean } = { cancelled: false, paused: false };
 
 const api = {
   async run(kind: string, params: unknown, seed: number, backend: BackendName | 'auto', events: JobEvents): Promise<JobOutcome & { backend?: string }> {
@@ -24,6 +24,7 @@ const api = {
         return { status: 'error', message: (e as Error).message, elapsedSec: 0 };
       }
     }
+    events.onStart?.({ backend: backendName });
     const handler = await entry.load();
     const outcome = await runJob(handler, params as never, seed, token, events);
     if (entry.needsTf && runtimeState().deviceLost && outcome.status === 'error') {
@@ -33,6 +34,9 @@ const api = {
   },
   cancel(): void {
     token.cancelled = true;
+  },
+  pause(paused: boolean): void {
+    token.paused = paused;
   },
 };
 

@@ -192,6 +192,10 @@ export function putCheckpoint(db: WorkbenchDb, c: CheckpointRecord): Promise<str
   return guard(`checkpoint '${c.name}'`, () => db.put('checkpoints', c));
 }
 
+export function getCheckpoint(db: WorkbenchDb, id: string): Promise<CheckpointRecord | undefined> {
+  return db.get('checkpoints', id);
+}
+
 export async function listCheckpoints(db: WorkbenchDb): Promise<CheckpointRecord[]> {
   return (await db.getAll('checkpoints')).sort((a, b) => b.createdAt - a.createdAt);
 }

@@ -1,0 +1,54 @@
+import { test, expect, type Page } from '@playwright/test';
+
+async function openPanel(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('backend')).toHaveText('webgpu');
+  await page.getByTestId('nav-detection').click();
+  await expect(page.getByTestId('model-info')).toBeVisible({ timeout: 60_000 });
+}
+
+test('drawing three cells gives three boxes with the shipped checkpoint', async ({ page }) => {
+  await openPanel(page);
+  await page.getByTestId('clear-cells').click();
+  await expect(page.getByTestId('cell')).toHaveCount(0);
+  await expect(page.getByTestId('detected-count')).toHaveText('0');
+  const canvas = page.getByTestId('cell-canvas');
+  const box = (await canvas.boundingBox())!;
+  // Three well separated cells in a 128×128 image (positions as fractions of the canvas).
+  for (const [fx, fy] of [[0.25, 0.3], [0.72, 0.28], [0.5, 0.75]]) {
+    await page.mouse.click(box.x + fx * box.width, box.y + fy * box.height);
+  }
+  await expect(page.getByTestId('cell')).toHaveCount(3);
+  await expect(page.getByTestId('true-count')).toHaveText('3');
+  await expect(page.getByTestId('detected-count')).toHaveText('3');
+  await expect(page.getByTestId('box-positive')).toHaveCount(3);
+  // Deleting one cell updates the boxes live.
+  await page.getByTestId('cell').first().dblclick();
+  await expect(page.getByTestId('cell')).toHaveCount(2);
+  await expect(page.getByTestId('detected-count')).toHaveText('2');
+});
+
+test('a few training steps of the small config run in a worker and the loss falls', async ({ page }) => {
+  await openPanel(page);
+  await page.getByTestId('train-max-steps').fill('16');
+  await page.getByTestId('train-start').click();
+  const status = page.getByTestId('train-status');
+  await expect(status).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
+  const summary = page.getByTestId('loss-summary');
+  const first = Number(await summary.getAttribute('data-first'));
+  const last = Number(await summary.getAttribute('data-last'));
+  expect(last).toBeLessThan(first);
+  await expect(page.getByTestId('eval-table')).toBeVisible();
+  await expect(page.getByTestId('use-checkpoint')).toBeVisible();
+});
+
+test('training also runs on the WebGPU backend in the worker', async ({ page }) => {
+  await openPanel(page);
+  await page.getByTestId('train-backend').selectOption('webgpu');
+  await page.getByTestId('train-max-steps').fill('2');
+  await page.getByTestId('train-val-images').fill('4');
+  await page.getByTestId('train-start').click();
+  await expect(page.getByTestId('train-job-backend')).toHaveText('webgpu', { timeout: 60_000 });
+  await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
+  await expect(page.getByTestId('loss-summary')).toBeVisible();
+});

@@ -1,0 +1,111 @@
+/**
+ * The in-browser training job (runs in a job worker, on WebGPU when available): trains a detector
+ * preset with the chosen loss, streams the loss curve and per-evaluation Table 3.2 metrics as
+ * partial results, and saves a checkpoint to IndexedDB at every evaluation, so cancel, a crash or
+ * a reload keeps the last one.
+ */
+import type { JobHandler } from '../../core/jobs/protocol';
+import { openWorkbenchDb, putCheckpoint, getCheckpoint } from '../../core/storage/db';
+import type { AssignmentKind } from './assignment';
+import { saveDetectorCheckpoint, loadDetectorCheckpoint } from './checkpoint';
+import type { DetectionMetrics } from './metrics';
+import { PRESETS, type TrainingPreset } from './presets';
+import { trainDetector } from './trainLoop';
+import { disposeDetectorWeights } from './model';
+
+export interface DetectionTrainParams {
+  preset: TrainingPreset['name'];
+  loss: AssignmentKind;
+  epochs?: number;
+  maxSteps?: number;
+  batchSize?: number;
+  learningRate?: number;
+  trainImages?: number;
+  valImages?: number;
+  evalEvery?: number;
+  /** Continue from a checkpoint saved in IndexedDB. */
+  resumeFrom?: string;
+}
+
+export interface CurvePoint {
+  step: number;
+  loss: number;
+  confidence: number;
+  regression: number;
+}
+
+export interface EvalPoint {
+  step: number;
+  epoch: number;
+  all: DetectionMetrics;
+  heavyOverlap: DetectionMetrics;
+}
+
+export interface DetectionTrainProgress {
+  curve: CurvePoint[];
+  evals: EvalPoint[];
+  checkpointId: string | null;
+  totalSteps: number;
+}
+
+export const detectionTrainJob: JobHandler<DetectionTrainParams, DetectionTrainProgress> = async (params, ctx) => {
+  const preset = PRESETS[params.preset];
+  if (!preset) throw new Error(`Unknown preset '${params.preset}'`);
+  const db = await openWorkbenchDb();
+  const checkpointId = `detection-${params.preset}-${params.loss}-${ctx.seed}`;
+  let initialWeights;
+  if (params.resumeFrom) {
+    const rec = await getCheckpoint(db, params.resumeFrom);
+    if (!rec) throw new Error(`Checkpoint '${params.resumeFrom}' is not in this project`);
+    const loaded = loadDetectorCheckpoint(new Uint8Array(await rec.zip.arrayBuffer()));
+    if (loaded.info.detector.name !== preset.detector.name) {
+      disposeDetectorWeights(loaded.weights);
+      throw new Error(`Checkpoint '${rec.name}' is a '${loaded.info.detector.name}' detector, not '${preset.detector.name}'`);
+    }
+    initialWeights = loaded.weights;
+  }
+  const state: DetectionTrainProgress = { curve: [], evals: [], checkpointId: null, totalSteps: 0 };
+  let lastPublish = 0;
+  const publish = (force = false) => {
+    const now = performance.now();
+    if (!force && now - lastPublish < 500) return;
+    lastPublish = now;
+    ctx.partial({ ...state, curve: [...state.curve], evals: [...state.evals] });
+  };
+  await trainDetector(
+    {
+      preset, loss: params.loss, seed: ctx.seed, epochs: params.epochs, maxSteps: params.maxSteps, batchSize: params.batchSize,
+      learningRate: params.learningRate, trainImages: params.trainImages, valImages: params.valImages, evalEvery: params.evalEvery,
+      initialWeights,
+    },
+    {
+      onStep: (s) => {
+        state.totalSteps = s.totalSteps;
+        state.curve.push({ step: s.step, loss: s.loss, confidence: s.confidence, regression: s.regression });
+        ctx.progress(s.step, s.totalSteps, `epoch ${s.epoch + 1}, loss ${s.loss.toFixed(4)}`);
+        publish();
+      },
+      onEval: async (e, weights) => {
+        state.evals.push({ step: e.step, epoch: e.epoch, all: e.report.all, heavyOverlap: e.report.heavyOverlap });
+        const zip = await saveDetectorCheckpoint(weights, {
+          pipeline: 'detection', detector: preset.detector, preset: preset.name, loss: params.loss, seed: ctx.seed, step: e.step,
+          metrics: { f1: e.report.all.f1, tpr: e.report.all.truePositiveRate, fpr: e.report.all.falsePositiveRate, countRmse: e.report.all.countRmse },
+          createdAt: new Date().toISOString(),
+        });
+        await putCheckpoint(db, {
+          id: checkpointId,
+          name: `Detector ${preset.name}, ${params.loss}, seed ${ctx.seed}, step ${e.step}`,
+          pipeline: 'detection',
+          createdAt: Date.now(),
+          zip: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+          meta: { preset: preset.name, loss: params.loss, seed: ctx.seed, step: e.step, f1: e.report.all.f1 },
+        });
+        state.checkpointId = checkpointId;
+        publish(true);
+      },
+      checkpoint: () => ctx.checkpoint(),
+    },
+  ).then((r) => disposeDetectorWeights(r.weights));
+  publish(true);
+  return state;
+};
