@@ -1,4 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 async function openPanel(page: Page) {
   await page.goto('/');
@@ -51,4 +54,23 @@ test('training also runs on the WebGPU backend in the worker', async ({ page }) 
   await expect(page.getByTestId('train-job-backend')).toHaveText('webgpu', { timeout: 60_000 });
   await expect(page.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
   await expect(page.getByTestId('loss-summary')).toBeVisible();
+});
+
+const dsb = resolve(import.meta.dirname, '../../shared/data/dsb2018-nuclei');
+
+test('the detector is evaluated on real DSB2018 nuclei with boxes', async ({ page }) => {
+  test.skip(!existsSync(dsb), `needs ${dsb} (shared datasets beside the checkout)`);
+  // A small subset: five images and an annotations.json listing just them.
+  const all = JSON.parse(readFileSync(join(dsb, 'annotations.json'), 'utf8')) as { images: { file: string }[] };
+  const subset = { ...all, images: all.images.slice(0, 5) };
+  const dir = mkdtempSync(join(tmpdir(), 'dsb-'));
+  mkdirSync(join(dir, 'images'));
+  for (const im of subset.images) copyFileSync(join(dsb, im.file), join(dir, im.file));
+  writeFileSync(join(dir, 'annotations.json'), JSON.stringify(subset));
+  await openPanel(page);
+  await page.getByTestId('detection-evaluate').getByTestId('folder-input').setInputFiles(dir);
+  const result = page.getByTestId('evaluate-result');
+  await expect(result).toContainText('5 images', { timeout: 170_000 });
+  await expect(result).toContainText('count RMSE');
+  await expect(result).toContainText('F1');
 });

@@ -15,6 +15,7 @@ export const jobHandlers: Record<string, HandlerEntry> = {
   ingest: { needsTf: false, load: async () => (await import('../data/ingest')).ingestJob as JobHandler<never, unknown> },
   'synthetic-dataset': { needsTf: false, load: async () => (await import('../data/synthetic')).syntheticDatasetJob as JobHandler<never, unknown> },
   'detection-train': { needsTf: true, load: async () => (await import('../../pipelines/detection/trainJob')).detectionTrainJob as JobHandler<never, unknown> },
+  'detection-evaluate': { needsTf: true, load: async () => (await import('../../pipelines/detection/evaluateJob')).detectionEvaluateJob as JobHandler<never, unknown> },
 };
 
 export type JobKind = keyof typeof jobHandlers;

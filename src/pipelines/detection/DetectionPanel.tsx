@@ -4,6 +4,7 @@ import shippedCheckpointUrl from '../../../models/detector-small/detector-small.
 import { useDetector } from './detectorStore';
 import { CellEditor } from './ui/CellEditor';
 import { TrainingSection } from './ui/TrainingSection';
+import { EvaluateSection } from './ui/EvaluateSection';
 import { listCheckpoints, openWorkbenchDb, type CheckpointRecord } from '../../core/storage/db';
 import { LOSS_LABELS } from './presets';
 import { decodeToGray } from './ui/decodeGray';
@@ -132,6 +133,7 @@ export default function DetectionPanel() {
         </div>
       </div>
       <TrainingSection />
+      <EvaluateSection />
     </section>
   );
 }

@@ -34,6 +34,8 @@ export interface LoadedModel {
   config: DetectorConfig;
   loss: AssignmentKind;
   info: DetectorCheckpointInfo;
+  /** The checkpoint as loaded, for handing to evaluation/training jobs. */
+  zip: Uint8Array;
 }
 
 interface DetectorState {
@@ -108,7 +110,7 @@ export const useDetector = create<DetectorState>((set, get) => ({
     try {
       const { weights, info } = loadDetectorCheckpoint(zip);
       const old = get().model;
-      set({ model: { name, weights, config: info.detector, loss: info.loss, info }, modelError: null });
+      set({ model: { name, weights, config: info.detector, loss: info.loss, info, zip }, modelError: null });
       if (old) disposeDetectorWeights(old.weights);
       await get().detect();
     } catch (e) {
