@@ -8,6 +8,7 @@ import { EvaluateSection } from './ui/EvaluateSection';
 import { listCheckpoints, openWorkbenchDb, type CheckpointRecord } from '../../core/storage/db';
 import { LOSS_LABELS } from './presets';
 import { decodeToGray } from './ui/decodeGray';
+import { downloadBlob } from '../../core/export/download';
 
 const SHIPPED = 'Shipped checkpoint (small, responsibility loss)';
 
@@ -58,6 +59,11 @@ function ModelPicker() {
           {model.config.name} detector, {LOSS_LABELS[model.loss]}, seed {model.info.seed}, step {model.info.step}
           {model.info.metrics?.f1 !== undefined && <>, validation F1 {model.info.metrics.f1.toFixed(3)}</>}
         </span>
+      )}
+      {model && (
+        <button onClick={() => downloadBlob(new Blob([model.zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }), `${model.name.replace(/[^\w.-]+/g, '_')}.zip`)}>
+          Export checkpoint (zip)
+        </button>
       )}
       {modelError && <span className="err" role="alert">{modelError}</span>}
     </div>
