@@ -83,7 +83,8 @@ function summariseAdapter(info: GPUAdapterInfo | undefined): AdapterSummary {
   };
 }
 
-function registerWebGpuFactory(): void {
+/** Register (or replace) tfjs's 'webgpu' factory with ours, which owns the device and watches for loss. */
+export function registerWebGpuFactory(): void {
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
     const probe = await probeWebGpu();
