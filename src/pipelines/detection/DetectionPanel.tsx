@@ -73,6 +73,7 @@ function ModelPicker() {
 export default function DetectionPanel() {
   const { scene, model, detections, threshold, setThreshold, newScene, setCells, deleteSelected, selected, inferenceMs, setUpload } = useDetector();
   const [size, setSize] = useState(128);
+  const [sceneSeed, setSceneSeed] = useState<number | ''>('');
   const [uploadError, setUploadError] = useState<string | null>(null);
   useEffect(() => {
     if (!useDetector.getState().scene) newScene(128);
@@ -96,7 +97,11 @@ export default function DetectionPanel() {
             ))}
           </select>
         </label>
-        <button onClick={() => newScene(size)} data-testid="new-image">New random image</button>
+        <label>
+          Seed
+          <input type="number" value={sceneSeed} placeholder="random" onChange={(e) => setSceneSeed(e.target.value === '' ? '' : +e.target.value)} style={{ width: 110 }} data-testid="scene-seed" />
+        </label>
+        <button onClick={() => newScene(size, sceneSeed === '' ? undefined : sceneSeed)} data-testid="new-image">New image</button>
         <button onClick={() => setCells([])} disabled={!scene || scene.source !== 'simcep'} data-testid="clear-cells">Clear cells</button>
         <button onClick={deleteSelected} disabled={selected === null}>Delete selected</button>
         <label className="button">

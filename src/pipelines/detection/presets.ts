@@ -29,7 +29,7 @@ export const PRESETS: Record<TrainingPreset['name'], TrainingPreset> = {
     valImages: 200,
     batchSize: 8,
     epochs: 3,
-    learningRate: 3e-3,
+    learningRate: 1e-3,
     meanBoxPx: 13,
   },
   thesis: {
