@@ -23,6 +23,7 @@ import {
   machineInfo,
   pct,
   quietTfjsBanner,
+  releaseBackend,
   selectBackend,
   type BackendChoice,
 } from './lib/detection';
@@ -281,17 +282,19 @@ function renderTable(
   return { text, markdown };
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`bench:detection: ${e.message}\n\n${usage('npm run bench:detection --', specs)}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`bench:detection: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      process.exitCode = 1;
-    }
-  },
-);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (e instanceof UsageError) {
+        console.error(`bench:detection: ${e.message}\n\n${usage('npm run bench:detection --', specs)}`);
+        process.exitCode = 2;
+      } else {
+        console.error(`bench:detection: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        process.exitCode = 1;
+      }
+    },
+  )
+  .finally(releaseBackend);

@@ -25,6 +25,7 @@ import {
   metricsLine,
   metricsRecord,
   quietTfjsBanner,
+  releaseBackend,
   selectBackend,
   type BackendChoice,
 } from '../bench/lib/detection';
@@ -188,6 +189,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Written from the hooks; holder objects so control-flow narrowing does not pin them to null.
   const kept: { best: { bytes: Uint8Array; eval: Evaluation } | null; last: Evaluation | null } = { best: null, last: null };
   let evalStart = 0;
+  let stepsDone = 0;
   let exitCode = 0;
   let result: Awaited<ReturnType<typeof trainDetector>> | null = null;
   try {
@@ -202,6 +204,7 @@ async function main(argv: readonly string[]): Promise<number> {
         },
         onStep: (s) => {
           if (!Number.isFinite(s.loss)) throw new Error(`loss became ${s.loss} at step ${s.step}; try a lower --lr`);
+          stepsDone = s.step;
           windowLoss += s.loss;
           windowConf += s.confidence;
           windowReg += s.regression;
@@ -256,8 +259,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (result) disposeDetectorWeights(result.weights);
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, bytes);
-  const steps = result?.steps ?? saved?.info.step ?? 0;
-  console.log(`\ntrained ${steps} steps in ${duration(seconds)} (${duration(evalMs / 1000)} of it evaluating) on ${backend}`);
+  const steps = result?.steps ?? stepsDone;
+  console.log(`\n${exitCode === 130 ? 'interrupted after' : 'trained'} ${steps} steps in ${duration(seconds)} (${duration(evalMs / 1000)} of it evaluating) on ${backend}`);
   console.log(`saved the ${saveMode === 'final' ? 'final' : 'best-F1'} weights (step ${saved?.info.step ?? steps}) to ${outPath} (${(bytes.length / 1024).toFixed(1)} KiB)`);
   if (saved) printEval('  ', saved);
 
@@ -278,17 +281,19 @@ async function printDrawnCheck(weights: DetectorWeights, preset: TrainingPreset,
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    if (e instanceof UsageError) {
-      console.error(`train-detector: ${e.message}\n\n${usage('npm run train:detector --', specs)}`);
-      process.exitCode = 2;
-    } else {
-      console.error(`train-detector: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      process.exitCode = 1;
-    }
-  },
-);
+main(process.argv.slice(2))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (e instanceof UsageError) {
+        console.error(`train-detector: ${e.message}\n\n${usage('npm run train:detector --', specs)}`);
+        process.exitCode = 2;
+      } else {
+        console.error(`train-detector: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        process.exitCode = 1;
+      }
+    },
+  )
+  .finally(releaseBackend);

@@ -22,9 +22,9 @@ export type BackendChoice = (typeof backendChoices)[number];
 
 /**
  * Selects the tfjs backend. 'cpu' always works in Node (training then uses the typed-array
- * gradients of cpuGradients.ts). 'tensorflow' needs @tensorflow/tfjs-node-gpu (or -node) to be
- * installed on the machine (it is not a dependency of this project); 'webgpu' needs a runtime
- * that provides navigator.gpu.
+ * gradients of cpuGradients.ts). 'webgpu' runs the browser's WebGPU kernels through Dawn
+ * (src/core/backend/nodeWebgpu.ts; needs a Vulkan driver, see docs/gpu-runner.md). 'tensorflow'
+ * needs @tensorflow/tfjs-node-gpu (or -node) installed on the machine (not a dependency here).
  */
 export async function selectBackend(name: BackendChoice): Promise<string> {
   if (name === 'tensorflow') {
@@ -39,8 +39,12 @@ export async function selectBackend(name: BackendChoice): Promise<string> {
       }
     }
     if (!loaded) throw new UsageError("--backend tensorflow needs '@tensorflow/tfjs-node-gpu' or '@tensorflow/tfjs-node' installed (npm i --no-save @tensorflow/tfjs-node-gpu@4.22)");
-  } else if (name === 'webgpu') {
-    await import('@tensorflow/tfjs-backend-webgpu');
+  } else if (name === 'webgpu' && tf.getBackend() !== 'webgpu') {
+    // Node has no navigator.gpu of its own: install Dawn's (the `webgpu` package), which also
+    // registers tfjs's webgpu backend. (The GPU-runner bundle has done this before we get here.)
+    const { installNodeWebGpu } = await import('../../src/core/backend/nodeWebgpu');
+    const gpu = await installNodeWebGpu();
+    if ('error' in gpu) throw new UsageError(`--backend webgpu: ${gpu.error}`);
   }
   let ok = false;
   try {
@@ -51,6 +55,13 @@ export async function selectBackend(name: BackendChoice): Promise<string> {
   if (!ok || tf.getBackend() !== name) throw new UsageError(`the tfjs backend '${name}' could not be initialised in this runtime`);
   await tf.ready();
   return tf.getBackend();
+}
+
+/** Lets the process exit after a WebGPU run (Dawn keeps Node alive while its GPU object lives). */
+export async function releaseBackend(): Promise<void> {
+  if (tf.getBackend() !== 'webgpu') return;
+  const { releaseNodeWebGpu } = await import('../../src/core/backend/nodeWebgpu');
+  releaseNodeWebGpu();
 }
 
 /** Silences tfjs's "install tfjs-node" banner on the cpu backend (it goes to console.warn). */
