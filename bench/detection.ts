@@ -14,7 +14,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs, positiveInt, usage, UsageError, type OptionSpecs } from './lib/args';
+import { parseArgs, positiveInt, runCli, usage, UsageError, type OptionSpecs } from './lib/args';
 import {
   backendChoices,
   duration,
@@ -282,19 +282,4 @@ function renderTable(
   return { text, markdown };
 }
 
-main(process.argv.slice(2))
-  .then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      if (e instanceof UsageError) {
-        console.error(`bench:detection: ${e.message}\n\n${usage('npm run bench:detection --', specs)}`);
-        process.exitCode = 2;
-      } else {
-        console.error(`bench:detection: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        process.exitCode = 1;
-      }
-    },
-  )
-  .finally(releaseBackend);
+runCli('bench:detection', 'npm run bench:detection --', specs, main, releaseBackend);

@@ -15,7 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs, positiveInt, usage, UsageError, type OptionSpecs } from '../bench/lib/args';
+import { parseArgs, positiveInt, runCli, usage, UsageError, type OptionSpecs } from '../bench/lib/args';
 import {
   backendChoices,
   drawnCellsCheck,
@@ -281,19 +281,4 @@ async function printDrawnCheck(weights: DetectorWeights, preset: TrainingPreset,
   }
 }
 
-main(process.argv.slice(2))
-  .then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      if (e instanceof UsageError) {
-        console.error(`train-detector: ${e.message}\n\n${usage('npm run train:detector --', specs)}`);
-        process.exitCode = 2;
-      } else {
-        console.error(`train-detector: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        process.exitCode = 1;
-      }
-    },
-  )
-  .finally(releaseBackend);
+runCli('train-detector', 'npm run train:detector --', specs, main, releaseBackend);

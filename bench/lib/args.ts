@@ -92,3 +92,26 @@ export function positiveInt(args: ParsedArgs, name: string, fallback: number, mi
   if (v < min) throw new UsageError(`--${name} must be at least ${min}, got ${v}`);
   return v;
 }
+
+/**
+ * Run a CLI's async main with the shared exit-code convention: 0/its code on success, 2 with the
+ * usage text for a UsageError, 1 with the stack for any other failure; `finally` runs last.
+ */
+export function runCli(name: string, command: string, specs: OptionSpecs, main: (argv: string[]) => Promise<number>, finally_: () => Promise<void> | void = () => {}): void {
+  main(process.argv.slice(2))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (e: unknown) => {
+        if (e instanceof UsageError) {
+          console.error(`${name}: ${e.message}\n\n${usage(command, specs)}`);
+          process.exitCode = 2;
+        } else {
+          console.error(`${name}: failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+          process.exitCode = 1;
+        }
+      },
+    )
+    .finally(finally_);
+}

@@ -15,6 +15,8 @@ interface DatasetState {
   activeJobId: string | null;
   manifestReport: string[] | null;
   refresh: () => Promise<void>;
+  /** Re-read only the datasets' metadata (cheap; used while a job is adding images). */
+  refreshList: () => Promise<void>;
   select: (id: string | null) => Promise<void>;
   ingest: (name: string, template: LabelTemplateId, entries: IngestEntry[]) => Promise<IngestSummary | null>;
   generateSynthetic: (perClass?: number, seed?: number) => Promise<void>;
@@ -40,6 +42,9 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     if (sel && datasets.some((d) => d.id === sel)) await get().select(sel);
     else if (!sel && datasets.length > 0) await get().select(datasets[datasets.length - 1].id);
   },
+  async refreshList() {
+    set({ datasets: await listDatasets(await openWorkbenchDb()) });
+  },
   async select(id) {
     if (!id) {
       set({ selectedId: null, items: [], errors: [] });
@@ -61,14 +66,14 @@ export const useDatasets = create<DatasetState>((set, get) => ({
         const now = Date.now();
         if (now - last > 700) {
           last = now;
-          void get().refresh();
+          void get().refreshList();
         }
       },
     });
     set({ activeJobId: id });
     const outcome = await done;
     set({ activeJobId: null });
-    await get().refresh();
+    await get().refreshList();
     await get().select(datasetId);
     return outcome.status === 'done' ? outcome.result : null;
   },
@@ -79,12 +84,12 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       title: `Generate synthetic shapes (${perClass * 3} images)`,
       params: { datasetId, name: `Synthetic shapes (${perClass}/class)`, perClass, size: 64 },
       seed,
-      onPartial: () => void get().refresh(),
+      onPartial: () => void get().refreshList(),
     });
     set({ activeJobId: id, selectedId: datasetId });
     await done;
     set({ activeJobId: null });
-    await get().refresh();
+    await get().refreshList();
     await get().select(datasetId);
   },
   async applyTemplate(template) {
@@ -105,7 +110,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     const meta = datasets.find((d) => d.id === selectedId);
     if (meta) await putDataset(db, { ...meta, template, labelCounts: countLabels(next) });
     set({ items: next, manifestReport: problems.length ? problems.slice(0, 200).map((p) => `${p.path}: ${p.reason}`) : [`Template '${template}' applied to ${items.length} files.`] });
-    await get().refresh();
+    await get().refreshList();
   },
   async applyManifest(name, text) {
     const { selectedId, items, datasets } = get();
@@ -132,7 +137,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       set({ items: next });
     }
     set({ manifestReport: report });
-    await get().refresh();
+    await get().refreshList();
   },
   async remove(id) {
     const db = await openWorkbenchDb();
