@@ -4,6 +4,8 @@
  *
  *   npm run train:detector -- --preset small --loss responsibility --seed 1 --out runs/small.zip
  *   npm run train:detector -- --eval-only --init models/detector-small/detector-small.zip --drawn-check 128
+ *   npm run train:detector -- --init models/detector-small/detector-small.zip --real ../shared/data/dsb2018-nuclei \
+ *       --scale 0.5 --crop 64 --out runs/dsb.zip          (fine-tune on real annotated images)
  *
  * Prints the mean loss every few steps and, at every evaluation, the Table 3.2 metrics on the
  * validation set (plus its heavy-overlap subset when it has any images) and on a separate
@@ -13,8 +15,11 @@
  * Exit codes: 0 done, 1 training or I/O failure, 2 bad arguments, 130 interrupted (Ctrl-C once:
  * stops after the current step and still writes the best checkpoint so far).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdirSync, openAsBlob, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { decodeImageNode } from '../src/core/data/nodeDecode';
+import { loadAnnotatedFolder } from '../src/pipelines/detection/realImages';
+import { prepareRealSplit, realTrainingData, type TrainingData } from '../src/pipelines/detection/realTraining';
 import { parseArgs, positiveInt, runCli, usage, UsageError, type OptionSpecs } from '../bench/lib/args';
 import {
   backendChoices,
@@ -34,7 +39,7 @@ import { loadDetectorCheckpoint, saveDetectorCheckpoint, type DetectorCheckpoint
 import type { DetectionMetrics } from '../src/pipelines/detection/metrics';
 import { disposeDetectorWeights, type DetectorWeights } from '../src/pipelines/detection/model';
 import { PRESETS, type TrainingPreset } from '../src/pipelines/detection/presets';
-import { evaluateOn, trainDetector, validationSet, type EvalInfo } from '../src/pipelines/detection/trainLoop';
+import { evaluateOn, simcepTrainingData, trainDetector, type EvalInfo } from '../src/pipelines/detection/trainLoop';
 
 const specs: OptionSpecs = {
   preset: { type: 'string', choices: Object.keys(PRESETS), help: 'training configuration (default small)' },
@@ -57,6 +62,11 @@ const specs: OptionSpecs = {
   cells: { type: 'string', help: "cells per image as MIN-MAX instead of the preset's (e.g. 1-10)" },
   'drawn-check': { type: 'int', help: 'at the end, count well separated drawn cells on N×N images (e.g. 128)' },
   'drawn-images': { type: 'int', help: 'drawn-cells check: images per cell count 1–5 (default 50)' },
+  real: { type: 'string', help: 'train/validate on this annotated folder (COCO / box-list JSON, DSB2018 masks) instead of SIMCEP images' },
+  scale: { type: 'number', help: '--real: resize factor applied to every image first (default 1)' },
+  crop: { type: 'int', help: '--real: training crop side, a multiple of 32 (default: the preset image size)' },
+  'val-fraction': { type: 'number', help: '--real: fraction of the images held out for validation (default 0.2)' },
+  limit: { type: 'int', help: '--real: use at most this many annotated images (sorted path order)' },
   'eval-only': { type: 'flag', help: 'only evaluate the --init checkpoint (no training, no --out)' },
   help: { type: 'flag', help: 'print this help' },
 };
@@ -98,9 +108,18 @@ async function main(argv: readonly string[]): Promise<number> {
   if (initPath !== undefined && !existsSync(initPath)) throw new UsageError(`--init: no such file '${initPath}'`);
   const seed = args.int('seed') ?? 1;
   const batchSize = positiveInt(args, 'batch-size', preset.batchSize);
-  const trainImages = positiveInt(args, 'train-images', preset.trainImages, batchSize);
+  const realDir = args.string('real');
+  if (realDir !== undefined && !existsSync(realDir)) throw new UsageError(`--real: no such folder '${realDir}'`);
   const valImages = positiveInt(args, 'val-images', preset.valImages);
-  const heavyImages = positiveInt(args, 'heavy-images', 100, 0);
+  // The heavy-overlap set is SIMCEP; with --real it is off unless asked for.
+  const heavyImages = positiveInt(args, 'heavy-images', realDir ? 0 : 100, 0);
+  const realScale = args.number('scale') ?? 1;
+  if (!(realScale > 0)) throw new UsageError(`--scale must be positive, got ${realScale}`);
+  const cropSize = args.int('crop') ?? preset.simcep.width;
+  if (cropSize <= 0 || cropSize % 32 !== 0) throw new UsageError(`--crop must be a positive multiple of 32, got ${cropSize}`);
+  const valFraction = args.number('val-fraction') ?? 0.2;
+  if (!(valFraction > 0 && valFraction < 1)) throw new UsageError(`--val-fraction must be in (0, 1), got ${valFraction}`);
+  const limit = args.has('limit') ? positiveInt(args, 'limit', 2) : undefined;
   const epochs = positiveInt(args, 'epochs', preset.epochs);
   const maxSteps = args.has('max-steps') ? positiveInt(args, 'max-steps', 1) : undefined;
   const evalEvery = args.has('eval-every') ? positiveInt(args, 'eval-every', 1) : 0;
@@ -124,8 +143,20 @@ async function main(argv: readonly string[]): Promise<number> {
       throw new UsageError(`--init: ${initPath} holds a '${initial.info.detector.name}' detector, not preset ${preset.name}'s`);
     }
   }
-  const loss = (args.string('loss') ?? (evalOnly && initial ? initial.info.loss : 'responsibility')) as AssignmentKind;
-  const imagesLine = `preset ${preset.name} (${preset.simcep.width}×${preset.simcep.height}, cells ${preset.simcep.cellCount.join('–')}), loss ${loss}, seed ${seed}`;
+  const loss = (args.string('loss') ?? (initial && (evalOnly || realDir) ? initial.info.loss : 'responsibility')) as AssignmentKind;
+  let data: TrainingData;
+  let imagesLine: string;
+  let trainedOn: Record<string, string | number> | undefined;
+  if (realDir) {
+    const real = await loadRealFolder(realDir, seed, { scale: realScale, valFraction, limit });
+    data = realTrainingData(real.train, real.val, { cropSize });
+    imagesLine = `${real.name}: ${real.train.length} training / ${real.val.length} validation images (scale ${realScale}, ${cropSize}² crops), loss ${loss}, seed ${seed}`;
+    trainedOn = { folder: real.name, trainImages: real.train.length, validationImages: real.val.length, cropSize, scale: realScale, valFraction };
+  } else {
+    data = simcepTrainingData(preset, seed, valImages, positiveInt(args, 'train-images', preset.trainImages, batchSize));
+    imagesLine = `preset ${preset.name} (${preset.simcep.width}×${preset.simcep.height}, cells ${preset.simcep.cellCount.join('–')}), loss ${loss}, seed ${seed}`;
+  }
+  const trainImages = positiveInt(args, 'train-images', data.trainImages, batchSize);
   const heavy = heavyImages > 0 ? heavyOverlapSet(preset, seed, heavyImages) : null;
   const heavyEval = async (weights: DetectorWeights) => (heavy ? (await evaluateOn(weights, preset, heavy.batch, loss)).all : null);
   const printEval = (label: string, e: Evaluation) => {
@@ -136,8 +167,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (evalOnly && initial) {
     console.log(`train-detector --eval-only: ${initPath} (${initial.info.preset}, ${initial.info.loss}, seed ${initial.info.seed}, step ${initial.info.step})`);
-    console.log(`  on ${imagesLine}; ${valImages} validation and ${heavyImages} heavy-overlap images; backend ${backend}`);
-    const report = await evaluateOn(initial.weights, preset, validationSet(preset, seed, valImages), loss);
+    console.log(`  on ${imagesLine}; ${data.validationImages} validation and ${heavyImages} heavy-overlap images; backend ${backend}`);
+    const report = await data.evaluate(initial.weights, preset.detector, loss);
     printEval('', { info: { step: initial.info.step, epoch: 0, report, valLoss: NaN }, heavySet: await heavyEval(initial.weights) });
     if (drawnSize !== undefined) await printDrawnCheck(initial.weights, basePreset, loss, drawnSize, drawnImages);
     disposeDetectorWeights(initial.weights);
@@ -149,7 +180,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const totalSteps = Math.min(maxSteps ?? Infinity, stepsPerEpoch * epochs);
   console.log(`train-detector: ${imagesLine}`);
   console.log(
-    `  ${totalSteps} steps × batch ${batchSize} (epoch = ${stepsPerEpoch} steps), Adam lr ${learningRate}, ${valImages} validation images, ` +
+    `  ${totalSteps} steps × batch ${batchSize} (epoch = ${stepsPerEpoch} steps), Adam lr ${learningRate}, ${data.validationImages} validation images, ` +
       `${heavyImages} heavy-overlap images${heavy ? ` (of ${heavy.generated} generated)` : ''}; backend ${backend}, ${m.cpu} ×${m.cores}, Node ${m.node}`,
   );
   if (initial) console.log(`  starting from ${initPath} (${initial.info.preset}, ${initial.info.loss}, seed ${initial.info.seed}, step ${initial.info.step})`);
@@ -174,12 +205,13 @@ async function main(argv: readonly string[]): Promise<number> {
           metrics: {
             ...metricsRecord(e.info.report.all),
             ...(e.heavySet ? metricsRecord(e.heavySet, 'heavyOverlapSet') : {}),
-            validationImageSize: preset.simcep.width,
+            ...(trainedOn ? {} : { validationImageSize: preset.simcep.width }),
             learningRate,
             batchSize,
           },
         }
       : {}),
+    ...(trainedOn ? { trainedOn: { ...trainedOn, ...(initPath ? { from: basename(initPath) } : {}) } } : {}),
     createdAt: new Date().toISOString(),
   });
 
@@ -194,7 +226,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let result: Awaited<ReturnType<typeof trainDetector>> | null = null;
   try {
     result = await trainDetector(
-      { preset, loss, seed, epochs, maxSteps, evalEvery, learningRate, batchSize, trainImages, valImages, initialWeights: initial?.weights },
+      { preset, loss, seed, epochs, maxSteps, evalEvery, learningRate, batchSize, trainImages, data, initialWeights: initial?.weights },
       {
         checkpoint: async () => {
           // Yield to the event loop once per step: on the cpu backend every await inside a step
@@ -282,3 +314,22 @@ async function printDrawnCheck(weights: DetectorWeights, preset: TrainingPreset,
 }
 
 runCli('train-detector', 'npm run train:detector --', specs, main, releaseBackend);
+
+function listFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
+}
+
+/** Load an annotated folder from disk (as the app would after a drop), print its problems, split it. */
+async function loadRealFolder(dir: string, seed: number, opts: { scale: number; valFraction: number; limit?: number }) {
+  if (!statSync(dir).isDirectory()) throw new UsageError(`--real: '${dir}' is not a folder`);
+  const name = basename(resolve(dir));
+  const files = await Promise.all(listFiles(dir).map(async (p) => ({ path: `${name}/${relative(dir, p)}`, blob: await openAsBlob(p) })));
+  console.log(`reading ${files.length} files from ${dir} …`);
+  const folder = await loadAnnotatedFolder(files, decodeImageNode, { limit: opts.limit });
+  for (const p of folder.problems.slice(0, 20)) console.log(`  problem: ${p.path}: ${p.message}`);
+  if (folder.problems.length > 20) console.log(`  … and ${folder.problems.length - 20} more problems`);
+  if (folder.samples.length === 0) throw new Error(`${dir}: no annotated images (expected COCO/box-list JSON or <id>/images + <id>/masks folders)`);
+  const split = prepareRealSplit(folder.samples, { valFraction: opts.valFraction, seed, scale: opts.scale });
+  if (split.skipped.length > 0) console.log(`  ${split.skipped.length} count-only images skipped (no boxes to train on)`);
+  return { name, ...split };
+}

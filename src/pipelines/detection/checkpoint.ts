@@ -17,6 +17,8 @@ export interface DetectorCheckpointInfo {
   step: number;
   /** Validation metrics at save time (Table 3.2 style), when known. */
   metrics?: Record<string, number>;
+  /** For fine-tuned checkpoints: the real image set and the checkpoint it started from. */
+  trainedOn?: Record<string, string | number>;
   createdAt: string;
 }
 

@@ -4,13 +4,13 @@
  * partial results, and saves a checkpoint to IndexedDB at every evaluation, so cancel, a crash or
  * a reload keeps the last one.
  */
-import type { JobHandler } from '../../core/jobs/protocol';
+import type { JobContext, JobHandler } from '../../core/jobs/protocol';
 import { openWorkbenchDb, putCheckpoint, getCheckpoint } from '../../core/storage/db';
 import type { AssignmentKind } from './assignment';
 import { saveDetectorCheckpoint, loadDetectorCheckpoint } from './checkpoint';
 import type { DetectionMetrics } from './metrics';
 import { PRESETS, type TrainingPreset } from './presets';
-import { trainDetector } from './trainLoop';
+import { trainDetector, type TrainOptions } from './trainLoop';
 import { disposeDetectorWeights } from './model';
 
 export interface DetectionTrainParams {
@@ -52,7 +52,6 @@ export const detectionTrainJob: JobHandler<DetectionTrainParams, DetectionTrainP
   const preset = PRESETS[params.preset];
   if (!preset) throw new Error(`Unknown preset '${params.preset}'`);
   const db = await openWorkbenchDb();
-  const checkpointId = `detection-${params.preset}-${params.loss}-${ctx.seed}`;
   let initialWeights;
   if (params.resumeFrom) {
     const rec = await getCheckpoint(db, params.resumeFrom);
@@ -64,6 +63,33 @@ export const detectionTrainJob: JobHandler<DetectionTrainParams, DetectionTrainP
     }
     initialWeights = loaded.weights;
   }
+  return trainWithCheckpoints(ctx, {
+    options: {
+      preset, loss: params.loss, seed: ctx.seed, epochs: params.epochs, maxSteps: params.maxSteps, batchSize: params.batchSize,
+      learningRate: params.learningRate, trainImages: params.trainImages, valImages: params.valImages, evalEvery: params.evalEvery,
+      initialWeights,
+    },
+    checkpointId: `detection-${params.preset}-${params.loss}-${ctx.seed}`,
+    checkpointName: (step) => `Detector ${preset.name}, ${params.loss}, seed ${ctx.seed}, step ${step}`,
+  });
+};
+
+export interface CheckpointedTraining {
+  options: TrainOptions;
+  /** IndexedDB id of the checkpoint, overwritten at every evaluation. */
+  checkpointId: string;
+  checkpointName: (step: number) => string;
+  /** Extra fields recorded in the checkpoint's metrics and listing (e.g. the fine-tuning folder). */
+  extra?: Record<string, string | number>;
+}
+
+/**
+ * Run `trainDetector` inside a job: the loss curve and every evaluation's Table 3.2 metrics as
+ * partial results (throttled), a checkpoint in IndexedDB at every evaluation, progress and cancel.
+ */
+export async function trainWithCheckpoints(ctx: JobContext, run: CheckpointedTraining): Promise<DetectionTrainProgress> {
+  const { preset, loss, seed } = run.options;
+  const db = await openWorkbenchDb();
   const state: DetectionTrainProgress = { curve: [], evals: [], checkpointId: null, totalSteps: 0 };
   let lastPublish = 0;
   const publish = (force = false) => {
@@ -72,40 +98,34 @@ export const detectionTrainJob: JobHandler<DetectionTrainParams, DetectionTrainP
     lastPublish = now;
     ctx.partial({ ...state, curve: [...state.curve], evals: [...state.evals] });
   };
-  await trainDetector(
-    {
-      preset, loss: params.loss, seed: ctx.seed, epochs: params.epochs, maxSteps: params.maxSteps, batchSize: params.batchSize,
-      learningRate: params.learningRate, trainImages: params.trainImages, valImages: params.valImages, evalEvery: params.evalEvery,
-      initialWeights,
+  await trainDetector(run.options, {
+    onStep: (s) => {
+      state.totalSteps = s.totalSteps;
+      state.curve.push({ step: s.step, loss: s.loss, confidence: s.confidence, regression: s.regression });
+      ctx.progress(s.step, s.totalSteps, `epoch ${s.epoch + 1}, loss ${s.loss.toFixed(4)}`);
+      publish();
     },
-    {
-      onStep: (s) => {
-        state.totalSteps = s.totalSteps;
-        state.curve.push({ step: s.step, loss: s.loss, confidence: s.confidence, regression: s.regression });
-        ctx.progress(s.step, s.totalSteps, `epoch ${s.epoch + 1}, loss ${s.loss.toFixed(4)}`);
-        publish();
-      },
-      onEval: async (e, weights) => {
-        state.evals.push({ step: e.step, epoch: e.epoch, all: e.report.all, heavyOverlap: e.report.heavyOverlap });
-        const zip = await saveDetectorCheckpoint(weights, {
-          pipeline: 'detection', detector: preset.detector, preset: preset.name, loss: params.loss, seed: ctx.seed, step: e.step,
-          metrics: { f1: e.report.all.f1, tpr: e.report.all.truePositiveRate, fpr: e.report.all.falsePositiveRate, countRmse: e.report.all.countRmse },
-          createdAt: new Date().toISOString(),
-        });
-        await putCheckpoint(db, {
-          id: checkpointId,
-          name: `Detector ${preset.name}, ${params.loss}, seed ${ctx.seed}, step ${e.step}`,
-          pipeline: 'detection',
-          createdAt: Date.now(),
-          zip: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
-          meta: { preset: preset.name, loss: params.loss, seed: ctx.seed, step: e.step, f1: e.report.all.f1 },
-        });
-        state.checkpointId = checkpointId;
-        publish(true);
-      },
-      checkpoint: () => ctx.checkpoint(),
+    onEval: async (e, weights) => {
+      state.evals.push({ step: e.step, epoch: e.epoch, all: e.report.all, heavyOverlap: e.report.heavyOverlap });
+      const zip = await saveDetectorCheckpoint(weights, {
+        pipeline: 'detection', detector: preset.detector, preset: preset.name, loss, seed, step: e.step,
+        metrics: { f1: e.report.all.f1, tpr: e.report.all.truePositiveRate, fpr: e.report.all.falsePositiveRate, countRmse: e.report.all.countRmse },
+        ...(run.extra ? { trainedOn: run.extra } : {}),
+        createdAt: new Date().toISOString(),
+      });
+      await putCheckpoint(db, {
+        id: run.checkpointId,
+        name: run.checkpointName(e.step),
+        pipeline: 'detection',
+        createdAt: Date.now(),
+        zip: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
+        meta: { preset: preset.name, loss, seed, step: e.step, f1: e.report.all.f1, ...run.extra },
+      });
+      state.checkpointId = run.checkpointId;
+      publish(true);
     },
-  ).then((r) => disposeDetectorWeights(r.weights));
+    checkpoint: () => ctx.checkpoint(),
+  }).then((r) => disposeDetectorWeights(r.weights));
   publish(true);
   return state;
-};
+}

@@ -11,6 +11,7 @@ import { predict, toDetections } from './inference';
 import { evaluateDetections, type DetectionReport, type ImageDetections } from './metrics';
 import { createDetectorWeights, disposeDetectorWeights, type DetectorWeights } from './model';
 import type { TrainingPreset } from './presets';
+import type { TrainingData } from './realTraining';
 import { batchImages, simcepBatch, trainStep, type SimcepBatch } from './train';
 
 export interface TrainOptions {
@@ -29,6 +30,8 @@ export interface TrainOptions {
   evalEvery?: number;
   /** Continue from these weights (ownership passes to the loop). */
   initialWeights?: DetectorWeights;
+  /** Training/validation images (default: the preset's procedural SIMCEP set, `simcepTrainingData`). */
+  data?: TrainingData;
 }
 
 export interface StepInfo {
@@ -80,23 +83,40 @@ export async function evaluateOn(weights: DetectorWeights, preset: TrainingPrese
   return evaluateDetections(images);
 }
 
+/** The preset's SIMCEP images as a training source: index-addressed batches, a fixed validation set. */
+export function simcepTrainingData(preset: TrainingPreset, seed: number, valImages = preset.valImages, trainImages = preset.trainImages): TrainingData {
+  let val: SimcepBatch | null = null;
+  return {
+    trainImages,
+    width: preset.simcep.width,
+    height: preset.simcep.height,
+    meanBoxPx: preset.meanBoxPx,
+    validationImages: valImages,
+    batch: (rng, size, firstIndex) => simcepBatch(preset.simcep, rng, size, firstIndex),
+    evaluate: (weights, _detector, loss) => {
+      val ??= validationSet(preset, seed, valImages);
+      return evaluateOn(weights, preset, val, loss);
+    },
+  };
+}
+
 export async function trainDetector(opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const p = opts.preset;
   const batchSize = opts.batchSize ?? p.batchSize;
-  const trainImages = opts.trainImages ?? p.trainImages;
+  const data = opts.data ?? simcepTrainingData(p, opts.seed, opts.valImages ?? p.valImages, opts.trainImages ?? p.trainImages);
+  const trainImages = opts.data ? (opts.trainImages ?? data.trainImages) : data.trainImages;
   const epochs = opts.epochs ?? p.epochs;
   const stepsPerEpoch = Math.max(1, Math.floor(trainImages / batchSize));
   const totalSteps = Math.min(opts.maxSteps ?? Infinity, stepsPerEpoch * epochs);
   const rng = new Rng(opts.seed);
   const weights = opts.initialWeights ?? createDetectorWeights(p.detector, rng.fork('init'));
   const optimizer = tf.train.adam(opts.learningRate ?? p.learningRate);
-  const scale = distanceScaleForPixels(p.meanBoxPx, p.simcep.width, p.simcep.height);
-  const val = validationSet(p, opts.seed, opts.valImages ?? p.valImages);
+  const scale = distanceScaleForPixels(data.meanBoxPx, data.width, data.height);
   const trainRng = rng.fork('train');
   let lastEval: EvalInfo | null = null;
   let step = 0;
   const runEval = async (epoch: number) => {
-    const report = await evaluateOn(weights, p, val, opts.loss);
+    const report = await data.evaluate(weights, p.detector, opts.loss);
     lastEval = { step, epoch, report, valLoss: NaN };
     await hooks.onEval?.(lastEval, weights);
   };
@@ -107,7 +127,7 @@ export async function trainDetector(opts: TrainOptions, hooks: TrainHooks = {}):
       for (const b of order) {
         if (step >= totalSteps) break;
         await hooks.checkpoint?.();
-        const batch = simcepBatch(p.simcep, trainRng, batchSize, b * batchSize);
+        const batch = data.batch(trainRng, batchSize, b * batchSize);
         const x = batchImages(batch);
         const r = await trainStep(weights, p.detector, optimizer, x, batch.groundTruth, { kind: opts.loss, scale });
         x.dispose();
