@@ -34,7 +34,7 @@ export default defineConfig({
   optimizeDeps: {
     // Pre-bundle everything the job workers import too, so the dev server never re-optimises (and
     // reloads the page) when the first worker starts.
-    entries: ['index.html', 'src/core/jobs/worker.ts'],
+    entries: ['index.html', 'src/core/jobs/worker.ts', 'src/pipelines/style/service/worker.ts'],
     include: [
       '@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', 'comlink', 'geotiff', 'exifr', 'papaparse', 'idb', 'fflate',
       'plotly.js-dist-min', '@tanstack/react-virtual', 'hash-wasm', 'flatbuffers', 'zustand', 'react', 'react-dom/client',

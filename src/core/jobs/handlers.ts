@@ -16,6 +16,8 @@ export const jobHandlers: Record<string, HandlerEntry> = {
   'synthetic-dataset': { needsTf: false, load: async () => (await import('../data/synthetic')).syntheticDatasetJob as JobHandler<never, unknown> },
   'detection-train': { needsTf: true, load: async () => (await import('../../pipelines/detection/trainJob')).detectionTrainJob as JobHandler<never, unknown> },
   'detection-evaluate': { needsTf: true, load: async () => (await import('../../pipelines/detection/evaluateJob')).detectionEvaluateJob as JobHandler<never, unknown> },
+  'style-augment-dataset': { needsTf: true, load: async () => (await import('../../pipelines/style/augmentDatasetJob')).styleAugmentDatasetJob as JobHandler<never, unknown> },
+  'style-experiment': { needsTf: true, load: async () => (await import('../../pipelines/style/experiment/job')).styleExperimentJob as JobHandler<never, unknown> },
   'detection-finetune': { needsTf: true, load: async () => (await import('../../pipelines/detection/finetuneJob')).detectionFinetuneJob as JobHandler<never, unknown> },
 };
 

@@ -2,6 +2,7 @@
  * Main-thread job manager: starts each job in its own worker, mirrors its progress into a zustand
  * store for the Jobs view, persists a record (with its seed) to IndexedDB, and cancels on request.
  */
+import { summariseParams, summariseResult } from './summarise';
 import * as Comlink from 'comlink';
 import { create } from 'zustand';
 import type { ProgressReport } from './progress';
@@ -49,18 +50,8 @@ export interface StartOptions<P> {
 function persist(j: JobView): void {
   const { progress: _p, partial: _pa, logs: _l, backend: _b, paused: _pz, ...record } = j;
   void openWorkbenchDb()
-    .then((db) => putJob(db, { ...record, result: summariseResult(record.result) }))
+    .then((db) => putJob(db, { ...record, params: summariseParams(record.params), result: summariseResult(record.result) }))
     .catch((e) => useJobs.getState().patch(j.id, { logs: [...j.logs, `Could not save the job record: ${(e as Error).message}`] }));
-}
-
-/** Job records keep small results only; large ones (tensors, images) live in their pipeline's store. */
-function summariseResult(r: unknown): unknown {
-  try {
-    const s = JSON.stringify(r);
-    return s && s.length < 100_000 ? r : { note: 'result too large to keep in the job record' };
-  } catch {
-    return { note: 'result not serialisable' };
-  }
 }
 
 export function startJob<P, R = unknown>(opts: StartOptions<P>): { id: string; done: Promise<JobOutcome<R>> } {
