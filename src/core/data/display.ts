@@ -152,7 +152,7 @@ export function toRgba8(img: DecodedImage, opts: DisplayOptions = {}): Uint8Clam
 }
 
 /** Per output index: first source index and the overlap weight of each covered source pixel (summing to 1). */
-function axisWeights(n: number, on: number): { start: Int32Array; weights: Float32Array[] } {
+export function axisWeights(n: number, on: number): { start: Int32Array; weights: Float32Array[] } {
   const start = new Int32Array(on);
   const weights: Float32Array[] = [];
   const step = n / on;

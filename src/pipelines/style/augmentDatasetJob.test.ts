@@ -1,3 +1,4 @@
+import { useWasmOrCpu } from '../../core/backend/testBackend';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImageNode } from '../../core/data/nodeDecode';
@@ -70,12 +71,7 @@ describe.skipIf(!HAVE_MODELS)(`style-augment-dataset with the real Magenta netwo
   const SIZE = 24;
 
   beforeAll(async () => {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm');
-      if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-    } catch {
-      await tf.setBackend('cpu');
-    }
+    await useWasmOrCpu();
     stats = await loadDefaultStyleStats();
     tensorsBefore = tf.memory().numTensors;
     const params: StyleAugmentDatasetParams = {

@@ -8,17 +8,15 @@ import { useDetector } from '../detectorStore';
 import type { DetectionEvaluateParams, DetectionEvaluateResult } from '../evaluateJob';
 import type { DetectionFinetuneParams, DetectionFinetuneResult } from '../finetuneJob';
 import { TrainingProgressView } from './TrainingProgressView';
-import { useApp } from '../../../app/store';
-import { isSoftwareAdapter } from '../../../core/backend/runtime';
+import { useJobBackend } from '../../../ui/JobBackendSelect';
 
 const pct = (v: number) => (Number.isFinite(v) ? `${(100 * v).toFixed(1)}%` : '–');
 
 export function EvaluateSection() {
   const { model, threshold } = useDetector();
   const [limit, setLimit] = useState(100);
-  const runtime = useApp((s) => s.runtime);
   // Same policy as training: a software WebGPU adapter is slower than the CPU backend.
-  const backend = runtime?.backend === 'webgpu' && isSoftwareAdapter(runtime.adapter) ? 'cpu' : undefined;
+  const backend = useJobBackend().backend;
   const [jobId, setJobId] = useState<string | null>(null);
   const [folder, setFolder] = useState<{ name: string; files: PickedFile[] } | null>(null);
   const [ft, setFt] = useState({ cropSize: 96, scale: 1, valFraction: 0.2, epochs: 10, batchSize: 8, learningRate: 3e-4, evalEvery: 50 });

@@ -4,8 +4,7 @@ import { startJob, useJobs } from '../../../core/jobs/jobStore';
 import { assignmentKinds, type AssignmentKind } from '../assignment';
 import { LOSS_LABELS, PRESETS } from '../presets';
 import type { DetectionTrainParams, DetectionTrainProgress } from '../trainJob';
-import { useApp } from '../../../app/store';
-import { isSoftwareAdapter, type BackendName } from '../../../core/backend/runtime';
+import { JobBackendSelect, useJobBackend } from '../../../ui/JobBackendSelect';
 import { TrainingProgressView } from './TrainingProgressView';
 
 export function TrainingSection() {
@@ -17,11 +16,9 @@ export function TrainingSection() {
   const [seed, setSeed] = useState<number | ''>('');
   const [valImages, setValImages] = useState<number>(100);
   const [jobId, setJobId] = useState<string | null>(null);
-  const runtime = useApp((s) => s.runtime);
-  const software = runtime?.backend === 'webgpu' && isSoftwareAdapter(runtime.adapter);
-  const [backendChoice, setBackendChoice] = useState<BackendName | 'default'>('default');
   // On a software WebGPU adapter the CPU backend (with this project's fast CPU gradients) trains faster.
-  const jobBackend: BackendName | 'auto' = backendChoice === 'default' ? (software ? 'cpu' : 'auto') : backendChoice;
+  const jobBackendState = useJobBackend();
+  const jobBackend = jobBackendState.backend;
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
   const progress = job?.status === 'done' ? (job.result as DetectionTrainProgress | undefined) : (job?.partial as DetectionTrainProgress | undefined);
 
@@ -55,15 +52,7 @@ export function TrainingSection() {
         <label>Validate every <input type="number" min={0} value={evalEvery} onChange={(e) => setEvalEvery(Math.max(0, +e.target.value))} style={{ width: 60 }} /> steps</label>
         <label>Validation images <input type="number" min={1} value={valImages} onChange={(e) => setValImages(Math.max(1, +e.target.value))} style={{ width: 70 }} data-testid="train-val-images" /></label>
         <label>Seed <input type="number" value={seed} placeholder="random" onChange={(e) => setSeed(e.target.value === '' ? '' : +e.target.value)} style={{ width: 110 }} /></label>
-        <label>
-          Backend
-          <select value={backendChoice} onChange={(e) => setBackendChoice(e.target.value as BackendName | 'default')} data-testid="train-backend">
-            <option value="default">{software ? 'CPU (faster than this software WebGPU adapter)' : `Same as the app (${runtime?.backend ?? '…'})`}</option>
-            <option value="webgpu">WebGPU</option>
-            <option value="webgl">WebGL</option>
-            <option value="cpu">CPU</option>
-          </select>
-        </label>
+        <JobBackendSelect job={jobBackendState} testId="train-backend" />
         <button onClick={start} disabled={running} data-testid="train-start">Start training</button>
       </div>
       {job && <TrainingProgressView job={job} progress={progress} />}

@@ -1,3 +1,4 @@
+import { useWasmOrCpu } from '../../../core/backend/testBackend';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,13 +13,7 @@ import { decodeRaw, fakeStyleNetwork, rawImageBlob, SHAPE_CLASSES, shapePixels }
 import type { StyleExperimentParams, StyleExperimentResult } from './types';
 
 beforeAll(async () => {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-  } catch {
-    await tf.setBackend('cpu');
-  }
-  await tf.ready();
+  await useWasmOrCpu();
 });
 
 const SIZE = 16;

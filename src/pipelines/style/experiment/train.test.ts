@@ -1,3 +1,4 @@
+import { useWasmOrCpu } from '../../../core/backend/testBackend';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../../../core/rng/rng';
@@ -13,13 +14,7 @@ import type { Arm } from './types';
 
 /** wasm when it starts (the experiment's Node backend, about 5× faster here), else cpu. */
 beforeAll(async () => {
-  try {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-  } catch {
-    await tf.setBackend('cpu');
-  }
-  await tf.ready();
+  await useWasmOrCpu();
 });
 
 const SIZE = 16;

@@ -2,6 +2,7 @@
  * The style augmenter end to end with the real Magenta files and the shipped statistics, on four
  * PACS photos resized to 128×128 (tfjs wasm backend when it starts, else cpu).
  */
+import { useWasmOrCpu } from '../../../core/backend/testBackend';
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -43,13 +44,7 @@ describe.skipIf(!HAVE_ALL)('StyleAugmenter with the real Magenta networks (needs
   let batch: tf.Tensor4D;
 
   beforeAll(async () => {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm');
-      if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
-    } catch {
-      await tf.setBackend('cpu');
-    }
-    await tf.ready();
+    await useWasmOrCpu();
     console.log(`style augmenter tests on tfjs ${tf.getBackend()}`);
     net = StyleNetwork.load({ predictor: readModel('predict_int8.tflite'), transformer: readModel('transfer_int8.tflite') });
     stats = await loadDefaultStyleStats();

@@ -4,6 +4,7 @@
  * resizing that keeps previews small. Pure functions, used by the panel, the style worker, the
  * dataset-augmentation job and Node tests alike.
  */
+import { axisWeights } from '../../../core/data/display';
 import type { DecodedImage } from '../../../core/data/types';
 import { defaultAlphaChannel, defaultChannelMap } from '../../../core/data/display';
 
@@ -66,24 +67,6 @@ export function fitSize(width: number, height: number, longest: number, minSide 
   return { width: Math.max(minSide, Math.round(width * s)), height: Math.max(minSide, Math.round(height * s)) };
 }
 
-/** Per output index along one axis: first source index and overlap weights (box filter, summing to 1). */
-function boxWeights(n: number, on: number): { start: Int32Array; weights: Float32Array[] } {
-  const start = new Int32Array(on);
-  const weights: Float32Array[] = [];
-  const step = n / on;
-  for (let o = 0; o < on; o++) {
-    const a = o * step;
-    const b = (o + 1) * step;
-    const first = Math.floor(a);
-    const last = Math.min(n - 1, Math.ceil(b) - 1);
-    const w = new Float32Array(last - first + 1);
-    for (let s = first; s <= last; s++) w[s - first] = (Math.min(b, s + 1) - Math.max(a, s)) / step;
-    start[o] = first;
-    weights.push(w);
-  }
-  return { start, weights };
-}
-
 /** Bilinear taps (pixel centres aligned, edges clamped) for enlarging an axis. */
 function linearWeights(n: number, on: number): { start: Int32Array; weights: Float32Array[] } {
   const start = new Int32Array(on);
@@ -105,7 +88,7 @@ function linearWeights(n: number, on: number): { start: Int32Array; weights: Flo
 }
 
 function axis(n: number, on: number) {
-  return on <= n ? boxWeights(n, on) : linearWeights(n, on);
+  return on <= n ? axisWeights(n, on) : linearWeights(n, on);
 }
 
 /**

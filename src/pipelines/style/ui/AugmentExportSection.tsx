@@ -4,7 +4,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useApp } from '../../../app/store';
-import { isSoftwareAdapter, type BackendName } from '../../../core/backend/runtime';
+import { JobBackendSelect, useJobBackend } from '../../../ui/JobBackendSelect';
 import { currentModelSource } from '../../../app/views/ModelsView';
 import { downloadBlob } from '../../../core/export/download';
 import { cancelJob, startJob, useJobs } from '../../../core/jobs/jobStore';
@@ -25,12 +25,8 @@ function isZipPartial(p: unknown): p is StyleAugmentZipPartial {
 export function AugmentExportSection() {
   const s = usePreview();
   const settings = useApp((a) => a.settings);
-  const runtime = useApp((a) => a.runtime);
-  // On a software WebGPU adapter (every dispatch emulated on the CPU, shaders compiled per shape)
-  // tfjs's CPU backend finishes a batch job sooner.
-  const software = runtime?.backend === 'webgpu' && isSoftwareAdapter(runtime.adapter);
-  const [backendChoice, setBackendChoice] = useState<BackendName | 'default'>('default');
-  const jobBackend: BackendName | 'auto' = backendChoice === 'default' ? (software ? 'cpu' : (runtime?.requested ?? 'auto')) : backendChoice;
+  const jobBackendState = useJobBackend();
+  const jobBackend = jobBackendState.backend;
   const [copies, setCopies] = useState(2);
   const [sizeChoice, setSizeChoice] = useState<SizeChoice>('256');
   const [includeOriginals, setIncludeOriginals] = useState(false);
@@ -120,15 +116,7 @@ export function AugmentExportSection() {
         <label>
           <input type="checkbox" checked={includeOriginals} onChange={(e) => setIncludeOriginals(e.target.checked)} /> include the originals
         </label>
-        <label>
-          Backend{' '}
-          <select value={backendChoice} onChange={(e) => setBackendChoice(e.target.value as BackendName | 'default')} data-testid="export-backend-choice" data-backend={jobBackend}>
-            <option value="default">{software ? 'CPU (faster than this software WebGPU adapter)' : `Same as the app (${runtime?.backend ?? '…'})`}</option>
-            <option value="webgpu">WebGPU</option>
-            <option value="webgl">WebGL</option>
-            <option value="cpu">CPU</option>
-          </select>
-        </label>
+        <JobBackendSelect job={jobBackendState} testId="export-backend-choice" />
         <button onClick={start} disabled={running || !stats} data-testid="export-zip">Augment &amp; export zip</button>
       </div>
       {job && (

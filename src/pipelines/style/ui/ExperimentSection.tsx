@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useApp } from '../../../app/store';
 import { currentModelSource } from '../../../app/views/ModelsView';
-import { isSoftwareAdapter, type BackendName } from '../../../core/backend/runtime';
+import { JobBackendSelect, useJobBackend } from '../../../ui/JobBackendSelect';
 import { cancelJob, startJob, useJobs } from '../../../core/jobs/jobStore';
 import type { LoadProgress } from '../../../core/models/loader';
 import { Dropzone, type PickedFile } from '../../../ui/Dropzone';
@@ -67,8 +67,6 @@ function inUnit(v: number): boolean {
 
 export default function ExperimentSection() {
   const settings = useApp((s) => s.settings);
-  const runtime = useApp((s) => s.runtime);
-  const software = runtime?.backend === 'webgpu' && isSoftwareAdapter(runtime.adapter);
 
   const [folder, setFolder] = useState<PickedFolder | null>(null);
   const [trainDomains, setTrainDomains] = useState<string[]>([]);
@@ -98,7 +96,6 @@ export default function ExperimentSection() {
   const [sweepText, setSweepText] = useState(DEFAULT_SWEEP_VALUES.ratio);
   const [customStats, setCustomStats] = useState<{ name: string; stats: unknown } | null>(null);
   const [statsError, setStatsError] = useState<string | null>(null);
-  const [backendChoice, setBackendChoice] = useState<BackendName | 'default'>('default');
   const [curveMode, setCurveMode] = useState<CurveMode>('band');
 
   // A running experiment started before this section was last mounted (e.g. the user switched views) is picked up again.
@@ -178,7 +175,8 @@ export default function ExperimentSection() {
     return out;
   }, [folder, trainDomains, target, arms, seeds, sweepValues, sweepOn, ratio, alphaMode, alpha, alphaLo, alphaHi, epochs, imageSize, batchSize, learningRate, classifier, preset, config, poolSize, perClass, leak]);
 
-  const jobBackend: BackendName | 'auto' = backendChoice === 'default' ? (software ? 'cpu' : 'auto') : backendChoice;
+  const jobBackendState = useJobBackend();
+  const jobBackend = jobBackendState.backend;
 
   const start = async () => {
     if (!folder || problems.length > 0 || 'error' in seeds) return;
@@ -445,15 +443,7 @@ export default function ExperimentSection() {
           }} />
         </label>
         {statsError && <span className="err">{statsError}</span>}
-        <label>
-          Backend{' '}
-          <select value={backendChoice} onChange={(e) => setBackendChoice(e.target.value as BackendName | 'default')} data-testid="experiment-backend">
-            <option value="default">{software ? 'CPU (faster than this software WebGPU adapter)' : `Same as the app (${runtime?.backend ?? '…'})`}</option>
-            <option value="webgpu">WebGPU</option>
-            <option value="webgl">WebGL</option>
-            <option value="cpu">CPU</option>
-          </select>
-        </label>
+        <JobBackendSelect job={jobBackendState} testId="experiment-backend" />
       </div>
       {leak && <div className="notice warning" data-testid="stats-warning">{leak}</div>}
       {problems.length > 0 && !leak && folder && (
