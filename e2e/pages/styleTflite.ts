@@ -5,6 +5,7 @@
  * (`@tensorflow/tfjs-tflite`'s standalone `tflite_web_api_client.js`, which needs no tfjs-core, so
  * its pinned tfjs-core 4.9 never meets the app's tfjs 4.22). Only metrics leave the page.
  */
+import { loadScript, status } from './pageUtils';
 import * as tf from '@tensorflow/tfjs';
 import clientUrl from '@tensorflow/tfjs-tflite/wasm/tflite_web_api_client.js?url';
 import { initRuntime, runtimeState, type BackendName } from '../../src/core/backend/runtime';
@@ -31,20 +32,6 @@ const state: {
   refEmbedding?: Float32Array;
   refTransfer: Record<string, Float32Array>;
 } = { bytes: {}, refRunners: {}, graphs: {}, refTransfer: {} };
-
-function status(s: string): void {
-  document.getElementById('status')!.textContent = s;
-}
-
-function loadScript(src: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const el = document.createElement('script');
-    el.src = src;
-    el.onload = () => resolve();
-    el.onerror = () => reject(new Error(`could not load ${src}`));
-    document.head.appendChild(el);
-  });
-}
 
 /** Deterministic 8-bit test images (values k/255, as decoded photos would be). */
 function makeImage(h: number, w: number, seed: number): Float32Array {

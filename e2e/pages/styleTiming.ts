@@ -12,6 +12,7 @@
  * (ops.ts `resizeTarget`). Timings include uploading the content image and reading the stylised
  * image back, on both sides.
  */
+import { loadScript, status } from './pageUtils';
 import * as tf from '@tensorflow/tfjs';
 import clientUrl from '@tensorflow/tfjs-tflite/wasm/tflite_web_api_client.js?url';
 import { initRuntime, isSoftwareAdapter, runtimeState, type BackendName } from '../../src/core/backend/runtime';
@@ -25,20 +26,6 @@ interface RefRunner { getInputs(): RefTensorInfo[]; getOutputs(): RefTensorInfo[
 interface TfWeb {
   tflite_web_api: { setWasmPath(path: string): void; getWasmFeatures(): Promise<{ simd: boolean; multiThreading: boolean }> };
   TFLiteWebModelRunner: { create(model: ArrayBuffer, options: { numThreads?: number }): Promise<RefRunner> };
-}
-
-function status(s: string): void {
-  document.getElementById('status')!.textContent = s;
-}
-
-function loadScript(src: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const el = document.createElement('script');
-    el.src = src;
-    el.onload = () => resolve();
-    el.onerror = () => reject(new Error(`could not load ${src}`));
-    document.head.appendChild(el);
-  });
 }
 
 /** Deterministic 8-bit test image (values k/255): a gradient, a stripe pattern and a few discs. */
