@@ -64,7 +64,7 @@ test('training also runs on the WebGPU backend in the worker', async ({ page }) 
 
 const dsb = resolve(import.meta.dirname, '../../shared/data/dsb2018-nuclei');
 
-test('the detector is evaluated on real DSB2018 nuclei with boxes', async ({ page }) => {
+test('the detector is evaluated and fine-tuned on real DSB2018 nuclei with boxes', async ({ page }) => {
   test.skip(!existsSync(dsb), `needs ${dsb} (shared datasets beside the checkout)`);
   // A small subset: five images and an annotations.json listing just them.
   const all = JSON.parse(readFileSync(join(dsb, 'annotations.json'), 'utf8')) as { images: { file: string }[] };
@@ -79,4 +79,15 @@ test('the detector is evaluated on real DSB2018 nuclei with boxes', async ({ pag
   await expect(result).toContainText('5 images', { timeout: 170_000 });
   await expect(result).toContainText('count RMSE');
   await expect(result).toContainText('F1');
+
+  // Fine-tune on the same folder: a few steps on crops, validation on one whole image, a checkpoint.
+  const ft = page.getByTestId('detection-finetune');
+  await ft.getByTestId('finetune-cropSize').fill('64');
+  await ft.getByTestId('finetune-epochs').fill('1');
+  await ft.getByTestId('finetune-batchSize').fill('2');
+  await ft.getByTestId('finetune-start').click();
+  await expect(ft.getByTestId('train-status')).toHaveAttribute('data-status', 'done', { timeout: 170_000 });
+  await expect(ft.getByTestId('eval-table')).toBeVisible();
+  await expect(ft).toContainText('Trained on 4 images, validated on 1');
+  await expect(ft.getByTestId('use-checkpoint')).toBeVisible();
 });
