@@ -18,7 +18,7 @@
 import { existsSync, mkdirSync, openAsBlob, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { decodeImageNode } from '../src/core/data/nodeDecode';
-import { loadAnnotatedFolder } from '../src/pipelines/detection/realImages';
+import { loadAnnotatedFolder, noAnnotatedImagesError } from '../src/pipelines/detection/realImages';
 import { prepareRealSplit, realTrainingData, type TrainingData } from '../src/pipelines/detection/realTraining';
 import { parseArgs, positiveInt, runCli, usage, UsageError, type OptionSpecs } from '../bench/lib/args';
 import {
@@ -326,9 +326,9 @@ async function loadRealFolder(dir: string, seed: number, opts: { scale: number; 
   const files = await Promise.all(listFiles(dir).map(async (p) => ({ path: `${name}/${relative(dir, p)}`, blob: await openAsBlob(p) })));
   console.log(`reading ${files.length} files from ${dir} …`);
   const folder = await loadAnnotatedFolder(files, decodeImageNode, { limit: opts.limit });
+  if (folder.samples.length === 0) throw noAnnotatedImagesError(folder, 'COCO/box-list JSON or <id>/images + <id>/masks folders');
   for (const p of folder.problems.slice(0, 20)) console.log(`  problem: ${p.path}: ${p.message}`);
   if (folder.problems.length > 20) console.log(`  … and ${folder.problems.length - 20} more problems`);
-  if (folder.samples.length === 0) throw new Error(`${dir}: no annotated images (expected COCO/box-list JSON or <id>/images + <id>/masks folders)`);
   const split = prepareRealSplit(folder.samples, { valFraction: opts.valFraction, seed, scale: opts.scale });
   if (split.skipped.length > 0) console.log(`  ${split.skipped.length} count-only images skipped (no boxes to train on)`);
   return { name, ...split };

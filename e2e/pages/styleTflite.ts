@@ -5,9 +5,9 @@
  * (`@tensorflow/tfjs-tflite`'s standalone `tflite_web_api_client.js`, which needs no tfjs-core, so
  * its pinned tfjs-core 4.9 never meets the app's tfjs 4.22). Only metrics leave the page.
  */
-import { loadScript, status } from './pageUtils';
+import { status } from './pageUtils';
+import { loadTfliteClient, type RefRunner, type TfWeb } from './tfliteClient';
 import * as tf from '@tensorflow/tfjs';
-import clientUrl from '@tensorflow/tfjs-tflite/wasm/tflite_web_api_client.js?url';
 import { initRuntime, runtimeState, type BackendName } from '../../src/core/backend/runtime';
 import { loadTfliteGraph, parseTflite, toFloatModel, writeTflite, type ActivationMode, type TfliteGraph } from '../../src/pipelines/style/tflite';
 
@@ -16,12 +16,6 @@ export type ModelFile = 'predict_int8' | 'transfer_int8' | 'transfer_fp16';
 /** What the interpreter runs: the file itself, or its float32 twin (same weights, float activations). */
 export type Reference = 'file' | 'float-twin';
 
-interface RefTensorInfo { name: string; shape: string; dataType: string; data(): Float32Array | Int8Array | Uint8Array | Int32Array }
-interface RefRunner { getInputs(): RefTensorInfo[]; getOutputs(): RefTensorInfo[]; infer(): boolean; cleanUp(): void }
-interface TfWeb {
-  tflite_web_api: { setWasmPath(path: string): void; getWasmFeatures(): Promise<{ simd: boolean; multiThreading: boolean }> };
-  TFLiteWebModelRunner: { create(model: ArrayBuffer, options: { numThreads?: number }): Promise<RefRunner> };
-}
 
 const state: {
   bytes: Partial<Record<ModelFile, ArrayBuffer>>;
@@ -72,10 +66,7 @@ async function modelsAvailable(): Promise<boolean> {
 async function setup(backend: BackendName): Promise<{ backend: string | null; adapter: string; wasm: { simd: boolean; multiThreading: boolean } }> {
   status('initialising');
   await initRuntime(backend);
-  await loadScript(clientUrl);
-  const tfweb = (window as unknown as { tfweb: TfWeb }).tfweb;
-  tfweb.tflite_web_api.setWasmPath(clientUrl.replace(/[^/]*$/, ''));
-  const wasm = await tfweb.tflite_web_api.getWasmFeatures();
+  const { wasm } = await loadTfliteClient();
   state.style = makeImage(256, 256, 7);
   state.content = makeImage(384, 384, 11);
   status('ready');

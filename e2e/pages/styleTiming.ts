@@ -12,21 +12,15 @@
  * (ops.ts `resizeTarget`). Timings include uploading the content image and reading the stylised
  * image back, on both sides.
  */
-import { loadScript, status } from './pageUtils';
+import { status } from './pageUtils';
+import { loadTfliteClient, type TfWeb } from './tfliteClient';
 import * as tf from '@tensorflow/tfjs';
-import clientUrl from '@tensorflow/tfjs-tflite/wasm/tflite_web_api_client.js?url';
 import { initRuntime, isSoftwareAdapter, runtimeState, type BackendName } from '../../src/core/backend/runtime';
 import { parseTflite, StyleNetwork, writeTflite, type ParsedModel } from '../../src/pipelines/style/tflite';
 
 const MODEL_BASE = '/local-models/magenta-arbitrary-style/';
 export type TransformerFile = 'transfer_fp16' | 'transfer_int8';
 
-interface RefTensorInfo { name: string; shape: string; data(): Float32Array | Int8Array | Uint8Array | Int32Array }
-interface RefRunner { getInputs(): RefTensorInfo[]; getOutputs(): RefTensorInfo[]; infer(): boolean; cleanUp(): void }
-interface TfWeb {
-  tflite_web_api: { setWasmPath(path: string): void; getWasmFeatures(): Promise<{ simd: boolean; multiThreading: boolean }> };
-  TFLiteWebModelRunner: { create(model: ArrayBuffer, options: { numThreads?: number }): Promise<RefRunner> };
-}
 
 /** Deterministic 8-bit test image (values k/255): a gradient, a stripe pattern and a few discs. */
 function makeImage(size: number, seed: number): Float32Array {
@@ -80,10 +74,7 @@ const state: { tfweb?: TfWeb; style?: Float32Array } = {};
 async function setup(backend: BackendName = 'webgpu') {
   status('initialising');
   await initRuntime(backend);
-  await loadScript(clientUrl);
-  const tfweb = (window as unknown as { tfweb: TfWeb }).tfweb;
-  tfweb.tflite_web_api.setWasmPath(clientUrl.replace(/[^/]*$/, ''));
-  const wasm = await tfweb.tflite_web_api.getWasmFeatures();
+  const { tfweb, wasm } = await loadTfliteClient();
   state.tfweb = tfweb;
   state.style = makeImage(256, 7);
   const a = runtimeState().adapter;

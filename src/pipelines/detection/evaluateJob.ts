@@ -10,7 +10,7 @@ import { loadDetectorCheckpoint } from './checkpoint';
 import { predict, toDetections } from './inference';
 import { countMae, countRmse, evaluateDetections, type DetectionReport, type ImageDetections } from './metrics';
 import { disposeDetectorWeights } from './model';
-import { decodeWithCanvas, loadAnnotatedFolder, padToMultipleOf32, type FolderFile, type FolderProblem } from './realImages';
+import { decodeWithCanvas, loadAnnotatedFolder, noAnnotatedImagesError, padToMultipleOf32, type FolderFile, type FolderProblem } from './realImages';
 
 export interface DetectionEvaluateParams {
   files: FolderFile[];
@@ -45,10 +45,7 @@ export const detectionEvaluateJob: JobHandler<DetectionEvaluateParams, Detection
     limit: params.limit,
     onProgress: (done, total) => ctx.progress(done, total * 2, 'decoding'),
   });
-  if (folder.samples.length === 0) {
-    const why = folder.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new Error(`No annotated images found (expected COCO/box-list JSON, <id>/images + <id>/masks folders, or _C<n>_ in file names)${why ? `: ${why}` : ''}`);
-  }
+  if (folder.samples.length === 0) throw noAnnotatedImagesError(folder, 'COCO/box-list JSON, <id>/images + <id>/masks folders, or _C<n>_ in file names');
   const { weights, info } = loadDetectorCheckpoint(params.checkpoint);
   const nmsIou = inferenceNmsIou[info.loss];
   const withBoxes: ImageDetections[] = [];

@@ -8,7 +8,7 @@ import type { JobHandler } from '../../core/jobs/protocol';
 import { loadDetectorCheckpoint } from './checkpoint';
 import type { AssignmentKind } from './assignment';
 import { PRESETS, type TrainingPreset } from './presets';
-import { decodeWithCanvas, loadAnnotatedFolder, type FolderFile, type FolderProblem } from './realImages';
+import { decodeWithCanvas, loadAnnotatedFolder, noAnnotatedImagesError, type FolderFile, type FolderProblem } from './realImages';
 import { prepareRealSplit, realTrainingData } from './realTraining';
 import { trainWithCheckpoints, type DetectionTrainProgress } from './trainJob';
 
@@ -51,10 +51,7 @@ export const detectionFinetuneJob: JobHandler<DetectionFinetuneParams, Detection
     limit: params.limit,
     onProgress: (done, total) => ctx.progress(done, total, `decoding ${done}/${total}`),
   });
-  if (folder.samples.length === 0) {
-    const why = folder.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`).join('; ');
-    throw new Error(`No annotated images found (expected COCO/box-list JSON or <id>/images + <id>/masks folders)${why ? `: ${why}` : ''}`);
-  }
+  if (folder.samples.length === 0) throw noAnnotatedImagesError(folder, 'COCO/box-list JSON or <id>/images + <id>/masks folders');
   const split = prepareRealSplit(folder.samples, { valFraction: params.valFraction, seed: ctx.seed, scale: params.scale });
   const problems = [...folder.problems, ...split.skipped.map((path) => ({ path, message: 'count only (no boxes): not used for fine-tuning' }))];
   if (split.val.length === 0) throw new Error('Fine-tuning needs at least 2 annotated images (one for validation)');

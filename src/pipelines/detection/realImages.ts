@@ -504,6 +504,12 @@ export async function loadAnnotatedFolder(files: readonly FolderFile[], decode: 
   return { samples, problems, layouts: order.filter((s) => layouts.has(s)), annotatedImages: plans.length };
 }
 
+/** The error for a folder that yielded no sample: what was expected, and its first problems. */
+export function noAnnotatedImagesError(folder: LoadedFolder, expected: string): Error {
+  const why = folder.problems.slice(0, 5).map((p) => `${p.path}: ${p.message}`).join('; ');
+  return new Error(`No annotated images found (expected ${expected})${why ? `: ${why}` : ''}`);
+}
+
 async function loadSample(plan: Plan, decode: DecodeFn, options: LoadOptions, report: (path: string, message: string) => void): Promise<RealSample | null> {
   const img = await decodeImageFile(await bytesOf(plan.file.blob), plan.path, decode);
   const { width, height } = img;
