@@ -1,6 +1,8 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
+import { openDB } from 'idb';
 import {
+  getFeatures, listFeatures, putFeatures, type FeatureRecord,
   deleteDataset, getErrors, getFile, getItems, getSetting, getThumb, isQuotaError, listDatasets,
   openWorkbenchDb, putDataset, putErrors, putItems, putSetting, updateLabels,
 } from './db';
@@ -47,6 +49,38 @@ describe('workbench db', () => {
     expect(await getThumb(db, 'a', 1)).toBeUndefined();
     expect((await getItems(db, 'b')).length).toBe(1);
     expect((await listDatasets(db)).map((d) => d.id)).toEqual(['b']);
+  });
+
+  it('stores feature sets per dataset and deletes them with their dataset', async () => {
+    const db = await openWorkbenchDb('test-db-2');
+    const rec = (key: string, datasetId: string, createdAt: number): FeatureRecord => ({
+      key, datasetId, createdAt, spec: { backbone: 'mobilenet-v1' }, itemIds: [0, 1], layerDims: [{ name: 'l', channels: 3 }],
+      n: 2, dim: 3, data: Float32Array.from([1, 2, 3, 4, 5, 6]), failures: [],
+    });
+    await putFeatures(db, rec('k1', 'a', 1));
+    await putFeatures(db, rec('k2', 'a', 2));
+    await putFeatures(db, rec('k3', 'b', 3));
+    expect((await listFeatures(db, 'a')).map((f) => f.key)).toEqual(['k2', 'k1']);
+    expect(Array.from((await getFeatures(db, 'k1'))!.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    await deleteDataset(db, 'a');
+    expect(await listFeatures(db, 'a')).toEqual([]);
+    expect((await listFeatures(db, 'b')).length).toBe(1);
+  });
+
+  it('upgrades a version-1 database in place, keeping its data', async () => {
+    const v1 = await openDB('test-db-3', 1, {
+      upgrade(db) {
+        for (const s of ['settings', 'thumbs', 'files']) db.createObjectStore(s);
+        for (const s of ['datasets', 'checkpoints', 'jobs', 'results']) db.createObjectStore(s, { keyPath: 'id' });
+        db.createObjectStore('items', { keyPath: ['datasetId', 'id'] }).createIndex('byDataset', 'datasetId');
+        db.createObjectStore('errors', { keyPath: ['datasetId', 'seq'] }).createIndex('byDataset', 'datasetId');
+      },
+    });
+    await v1.put('datasets', meta('old', 1));
+    v1.close();
+    const db = await openWorkbenchDb('test-db-3');
+    expect((await listDatasets(db)).map((d) => d.id)).toEqual(['old']);
+    expect(await listFeatures(db, 'old')).toEqual([]);
   });
 
   it('recognises quota errors', () => {

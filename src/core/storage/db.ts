@@ -8,7 +8,7 @@ import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { DatasetItem, DatasetMeta, FileError } from '../data/types';
 
 export const DB_NAME = 'cv-workbench';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export interface CheckpointRecord {
   id: string;
@@ -34,6 +34,29 @@ export interface JobRecord {
   result?: unknown;
 }
 
+/**
+ * Cached CNN features of a dataset: one row per ingested item, keyed by what produced them
+ * (dataset, backbone, layers, preprocessing), so re-running an analysis never re-extracts.
+ */
+export interface FeatureRecord {
+  /** Cache key: see phenotype/features cacheKey(). */
+  key: string;
+  datasetId: string;
+  createdAt: number;
+  /** Backbone, layers, preprocessing and model hashes, as recorded with the result. */
+  spec: Record<string, unknown>;
+  /** Dataset item ids, in row order. */
+  itemIds: number[];
+  /** Per-layer channel counts, in concatenation order. */
+  layerDims: { name: string; channels: number }[];
+  n: number;
+  dim: number;
+  /** n × dim row-major. */
+  data: Float32Array;
+  /** Items that could not be featurised, with the reason. */
+  failures: { id: number; path: string; reason: string }[];
+}
+
 export interface ResultRecord {
   id: string;
   pipeline: string;
@@ -54,6 +77,7 @@ interface WorkbenchDB extends DBSchema {
   checkpoints: { key: string; value: CheckpointRecord };
   jobs: { key: string; value: JobRecord };
   results: { key: string; value: ResultRecord };
+  features: { key: string; value: FeatureRecord; indexes: { byDataset: string } };
 }
 
 export type WorkbenchDb = IDBPDatabase<WorkbenchDB>;
@@ -68,18 +92,23 @@ export function openWorkbenchDb(name = DB_NAME): Promise<WorkbenchDb> {
 
 function open(name: string): Promise<WorkbenchDb> {
   return openDB<WorkbenchDB>(name, DB_VERSION, {
-    upgrade(db) {
-      db.createObjectStore('settings');
-      db.createObjectStore('datasets', { keyPath: 'id' });
-      db.createObjectStore('items', { keyPath: ['datasetId', 'id'] }).createIndex('byDataset', 'datasetId');
-      db.createObjectStore('errors', { keyPath: ['datasetId', 'seq'] }).createIndex('byDataset', 'datasetId');
-      db.createObjectStore('thumbs');
-      db.createObjectStore('files');
-      db.createObjectStore('checkpoints', { keyPath: 'id' });
-      db.createObjectStore('jobs', { keyPath: 'id' });
-      db.createObjectStore('results', { keyPath: 'id' });
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) createV1Stores(db);
+      if (oldVersion < 2) db.createObjectStore('features', { keyPath: 'key' }).createIndex('byDataset', 'datasetId');
     },
   });
+}
+
+function createV1Stores(db: IDBPDatabase<WorkbenchDB>): void {
+  db.createObjectStore('settings');
+  db.createObjectStore('datasets', { keyPath: 'id' });
+  db.createObjectStore('items', { keyPath: ['datasetId', 'id'] }).createIndex('byDataset', 'datasetId');
+  db.createObjectStore('errors', { keyPath: ['datasetId', 'seq'] }).createIndex('byDataset', 'datasetId');
+  db.createObjectStore('thumbs');
+  db.createObjectStore('files');
+  db.createObjectStore('checkpoints', { keyPath: 'id' });
+  db.createObjectStore('jobs', { keyPath: 'id' });
+  db.createObjectStore('results', { keyPath: 'id' });
 }
 
 /** Thrown when the browser refuses to store more (quota); the message says what was not saved. */
@@ -179,7 +208,8 @@ export async function updateLabels(db: WorkbenchDb, datasetId: string, labels: M
 
 export async function deleteDataset(db: WorkbenchDb, datasetId: string): Promise<void> {
   const range = IDBKeyRange.bound([datasetId, -Infinity], [datasetId, Infinity]);
-  const tx = db.transaction(['datasets', 'items', 'errors', 'thumbs', 'files'], 'readwrite');
+  const tx = db.transaction(['datasets', 'items', 'errors', 'thumbs', 'files', 'features'], 'readwrite');
+  for (const key of await tx.objectStore('features').index('byDataset').getAllKeys(datasetId)) void tx.objectStore('features').delete(key);
   void tx.objectStore('datasets').delete(datasetId);
   void tx.objectStore('items').delete(range);
   void tx.objectStore('errors').delete(range);
@@ -215,4 +245,17 @@ export function putResult(db: WorkbenchDb, r: ResultRecord): Promise<string> {
 export async function listResults(db: WorkbenchDb, pipeline?: string): Promise<ResultRecord[]> {
   const all = await db.getAll('results');
   return all.filter((r) => !pipeline || r.pipeline === pipeline).sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export function putFeatures(db: WorkbenchDb, f: FeatureRecord): Promise<string> {
+  return guard(`features of dataset ${f.datasetId} (${f.n}×${f.dim})`, () => db.put('features', f));
+}
+
+export function getFeatures(db: WorkbenchDb, key: string): Promise<FeatureRecord | undefined> {
+  return db.get('features', key);
+}
+
+/** Feature sets of one dataset, newest first. */
+export async function listFeatures(db: WorkbenchDb, datasetId: string): Promise<FeatureRecord[]> {
+  return (await db.getAllFromIndex('features', 'byDataset', datasetId)).sort((a, b) => b.createdAt - a.createdAt);
 }

@@ -10,7 +10,8 @@ import { loadDetectorCheckpoint } from './checkpoint';
 import { predict, toDetections } from './inference';
 import { countMae, countRmse, evaluateDetections, type DetectionReport, type ImageDetections } from './metrics';
 import { disposeDetectorWeights } from './model';
-import { decodeWithCanvas, loadAnnotatedFolder, noAnnotatedImagesError, padToMultipleOf32, type FolderFile, type FolderProblem } from './realImages';
+import { decodeWithCanvas } from '../../core/data/decode';
+import { loadAnnotatedFolder, noAnnotatedImagesError, padToMultipleOf32, type FolderFile, type FolderProblem } from './realImages';
 
 export interface DetectionEvaluateParams {
   files: FolderFile[];

@@ -8,7 +8,8 @@ import type { JobHandler } from '../../core/jobs/protocol';
 import { loadDetectorCheckpoint } from './checkpoint';
 import type { AssignmentKind } from './assignment';
 import { PRESETS, type TrainingPreset } from './presets';
-import { decodeWithCanvas, loadAnnotatedFolder, noAnnotatedImagesError, type FolderFile, type FolderProblem } from './realImages';
+import { decodeWithCanvas } from '../../core/data/decode';
+import { loadAnnotatedFolder, noAnnotatedImagesError, type FolderFile, type FolderProblem } from './realImages';
 import { prepareRealSplit, realTrainingData } from './realTraining';
 import { trainWithCheckpoints, type DetectionTrainProgress } from './trainJob';
 

@@ -19,15 +19,13 @@
  * H&E) are inverted so objects are bright on dark as in fluorescence.
  */
 import type { DecodedImage } from '../../core/data/types';
-import { sniffFormat, isLikelyImagePath } from '../../core/data/sniff';
-import { decodeTiff } from '../../core/data/tiff';
+import { isLikelyImagePath } from '../../core/data/sniff';
+import { decodeImageFile, type DecodeFn } from '../../core/data/decode';
 import { normalisePath, basename, extension } from '../../core/data/path';
 import { defaultAlphaChannel, percentiles } from '../../core/data/display';
 import type { Box } from './boxes';
 import { boxFromMask, countFromFileName, parseAnnotationJson, type AnnotatedImage, type CocoOptions } from './annotations';
 
-/** Decodes one non-TIFF image file (PNG, JPEG, …); throws on failure. */
-export type DecodeFn = (bytes: Uint8Array, path: string) => Promise<DecodedImage>;
 
 export interface FolderFile {
   /** Path relative to the dropped root (any slashes; normalised here). */
@@ -89,36 +87,6 @@ const LIST_LIMIT = 20;
 
 // ---------------------------------------------------------------------------------------------
 // Pixels
-
-/** Decode any supported file: TIFF here (page 0), everything else through `decode`. */
-export async function decodeImageFile(bytes: Uint8Array, path: string, decode: DecodeFn): Promise<DecodedImage> {
-  const format = sniffFormat(bytes);
-  if (format === null) throw new Error('not a recognised image format (PNG, JPEG, WebP, BMP, GIF or TIFF)');
-  const img = format === 'tiff' ? await decodeTiff(bytes) : await decode(bytes, path);
-  if (img.data.length < img.width * img.height * img.channels) {
-    throw new Error(`decoder returned ${img.data.length} samples for ${img.width}×${img.height}×${img.channels}`);
-  }
-  return img;
-}
-
-/**
- * Browser/worker `DecodeFn`: createImageBitmap + OffscreenCanvas → 8-bit RGBA (16-bit PNGs are
- * reduced to 8 bits). Colour-space conversion and alpha premultiplication are switched off so
- * mask values and gray levels arrive unchanged. Not available in Node (tests inject a PNG decoder).
- */
-export async function decodeWithCanvas(bytes: Uint8Array, path: string): Promise<DecodedImage> {
-  const bitmap = await createImageBitmap(new Blob([bytes.slice()]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
-  try {
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true });
-    if (!ctx) throw new Error(`${path}: no 2D canvas context to decode with`);
-    ctx.drawImage(bitmap, 0, 0);
-    const { data } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
-    return { width: bitmap.width, height: bitmap.height, channels: 4, bitDepth: 8, sampleFormat: 'uint', data, pages: 1, page: 0 };
-  } finally {
-    bitmap.close();
-  }
-}
 
 function colourChannels(img: Pick<DecodedImage, 'channels' | 'hasAlpha'>): number[] {
   const alpha = defaultAlphaChannel(img);

@@ -20,7 +20,7 @@ import { getModel } from '../../core/models/registry';
 import type { AugmentRecord } from './augment';
 import { StyleAugmenter, validateEmbeddingStats, validateStyleOptions, type StyleRandomOptions, type StyleRecord } from './randomize';
 import { StyleNetwork } from './tflite';
-import { decodeImageFile, decodeWithCanvas, type DecodeFn } from '../detection/realImages';
+import { decodeImageFile, decodeWithCanvas, type DecodeFn } from '../../core/data/decode';
 import { decodedToRgb, resizeLongest, rgbToRgba8, type RgbImage } from './service/imageRgb';
 import { PREDICTOR_ID, DEFAULT_TRANSFORMER, type TransformerId } from './service/protocol';
 import { planStyle, renderCopy, rgbTensor, styleRecordsFor, tensorToRgb, traditionalRecordFor, traditionalSeed, traditionalSpec, type StyleSettings } from './service/styleCore';

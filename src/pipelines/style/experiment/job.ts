@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { JobContext, JobHandler } from '../../../core/jobs/protocol';
 import { Rng } from '../../../core/rng/rng';
-import { decodeWithCanvas } from '../../detection/realImages';
+import { decodeWithCanvas } from '../../../core/data/decode';
 import { DEFAULT_STYLE_STATS_DOMAIN, loadDefaultStyleStats, StyleAugmenter, validateEmbeddingStats, type EmbeddingStats } from '../randomize';
 import { StyleNetwork } from '../tflite/styleNetwork';
 import { usesStyle, type StyleSource } from './arms';

@@ -10,7 +10,7 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs';
 import { initRuntime, runtimeState } from '../../../core/backend/runtime';
-import { decodeImageFile, decodeWithCanvas } from '../../detection/realImages';
+import { decodeImageFile, decodeWithCanvas } from '../../../core/data/decode';
 import { defaultModelCache } from '../../../core/models/cache';
 import { loadModelFiles } from '../../../core/models/loader';
 import { getModel } from '../../../core/models/registry';
