@@ -11,7 +11,7 @@ import { getThumb, openWorkbenchDb } from '../core/storage/db';
 const CACHE_LIMIT = 600;
 const urlCache = new Map<string, string>();
 
-async function thumbUrl(datasetId: string, id: number): Promise<string | null> {
+export async function thumbUrl(datasetId: string, id: number): Promise<string | null> {
   const key = `${datasetId}/${id}`;
   const hit = urlCache.get(key);
   if (hit) {

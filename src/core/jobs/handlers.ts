@@ -19,6 +19,9 @@ export const jobHandlers: Record<string, HandlerEntry> = {
   'style-augment-dataset': { needsTf: true, load: async () => (await import('../../pipelines/style/augmentDatasetJob')).styleAugmentDatasetJob as JobHandler<never, unknown> },
   'style-experiment': { needsTf: true, load: async () => (await import('../../pipelines/style/experiment/job')).styleExperimentJob as JobHandler<never, unknown> },
   'detection-finetune': { needsTf: true, load: async () => (await import('../../pipelines/detection/finetuneJob')).detectionFinetuneJob as JobHandler<never, unknown> },
+  'phenotype-analysis': { needsTf: false, load: async () => (await import('../../pipelines/phenotype/pipeline/analysisJob')).phenotypeAnalysisJob as JobHandler<never, unknown> },
+  'phenotype-demo-plate': { needsTf: false, load: async () => (await import('../../pipelines/phenotype/demoPlateJob')).demoPlateJob as JobHandler<never, unknown> },
+  'phenotype-features': { needsTf: true, load: async () => (await import('../../pipelines/phenotype/featuresJob')).phenotypeFeaturesJob as JobHandler<never, unknown> },
 };
 
 export type JobKind = keyof typeof jobHandlers;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { layersIOHandlerFromFiles, loadLayersModelFromFiles, requiredLayersFiles, truncateTopology } from './layers';
+import { layersIOHandlerFromFiles, loadLayersModelFromFiles, requiredLayersFiles, setInputShape, truncateTopology } from './layers';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -125,5 +125,66 @@ describe('truncateTopology', () => {
     expect(truncateTopology(topo, 'a').kept).toEqual(new Set(['a', 'in']));
     expect(topo.model_config.config.layers).toHaveLength(5); // input untouched
     expect(() => truncateTopology(topo, 'nope')).toThrow('Layer "nope" is not in the model');
+  });
+});
+
+describe('inputShape override', () => {
+  /** in [4,4,1] -> conv 2×2 valid (kernel all 1, bias 0.5) -> gap; fixed 4×4 as converters write it. */
+  async function convFiles(): Promise<Map<string, ArrayBuffer>> {
+    const input = tf.input({ batchShape: [null, 4, 4, 1], name: 'img' });
+    const conv = tf.layers.conv2d({ filters: 1, kernelSize: 2, name: 'conv' }).apply(input) as tf.SymbolicTensor;
+    const flat = tf.layers.flatten({ name: 'flat' }).apply(conv) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: flat });
+    model.getLayer('conv').setWeights([tf.ones([2, 2, 1, 1]), tf.tensor1d([0.5])]);
+    let a: tf.io.ModelArtifacts | undefined;
+    await model.save(tf.io.withSaveHandler(async (x) => { a = x; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }));
+    const art = a as tf.io.ModelArtifacts;
+    const json = { modelTopology: art.modelTopology, format: 'layers-model', weightsManifest: [{ paths: ['w.bin'], weights: art.weightSpecs }] };
+    return new Map<string, ArrayBuffer>([
+      ['model.json', new TextEncoder().encode(JSON.stringify(json)).buffer],
+      ['w.bin', tf.io.CompositeArrayBuffer.join(art.weightData)],
+    ]);
+  }
+
+  it('lets a truncated conv model run on any spatial size', async () => {
+    const files = await convFiles();
+    const fixed = await loadLayersModelFromFiles(files, { outputLayer: 'conv' });
+    expect(fixed.inputs[0].shape).toEqual([null, 4, 4, 1]);
+    expect(() => fixed.predict(tf.zeros([1, 5, 6, 1]))).toThrow();
+
+    const free = await loadLayersModelFromFiles(files, { outputLayer: 'conv', inputShape: [null, null, null, 1] });
+    expect(free.inputs[0].shape).toEqual([null, null, null, 1]);
+    // x[h,w] = h*6 + w on a 5×6 image; each 2×2 window sums to 4·(h*6+w) + 6 + 1 + 7 (= 4·x + 14), plus bias 0.5.
+    const x = tf.tensor4d(Array.from({ length: 30 }, (_, i) => i), [1, 5, 6, 1]);
+    const y = free.predict(x) as tf.Tensor;
+    expect(y.shape).toEqual([1, 4, 5, 1]);
+    const v = y.dataSync();
+    expect(v[0]).toBe(14.5);
+    expect(v[4 * 5 - 1]).toBe(4 * (3 * 6 + 4) + 14.5);
+    // Flatten needs a fixed size: keeping it with a free input fails when building, with tfjs's message.
+    await expect(loadLayersModelFromFiles(files, { inputShape: [null, null, null, 1] })).rejects.toThrow();
+  });
+
+  it('rewrites batch_input_shape, batch_shape (Keras 3) and Sequential first layers, and rejects bad shapes', () => {
+    const functional = (key: string) => ({
+      model_config: {
+        class_name: 'Functional',
+        config: { layers: [{ name: 'in', class_name: 'InputLayer', config: { [key]: [null, 224, 224, 3] }, inbound_nodes: [] }], input_layers: [['in', 0, 0]], output_layers: [['in', 0, 0]] },
+      },
+    });
+    const shapeOf = (t: Record<string, unknown>, key: string) => (t.model_config as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers[0].config[key];
+    const topo = functional('batch_input_shape');
+    expect(shapeOf(setInputShape(topo, [null, null, null, 3]), 'batch_input_shape')).toEqual([null, null, null, 3]);
+    expect(shapeOf(topo, 'batch_input_shape')).toEqual([null, 224, 224, 3]); // input untouched
+    expect(shapeOf(setInputShape(functional('batch_shape'), [1, 64, 32, 3]), 'batch_shape')).toEqual([1, 64, 32, 3]);
+    const seq = { class_name: 'Sequential', config: { layers: [{ class_name: 'Conv2D', config: { name: 'c', batch_input_shape: [null, 8, 8, 1] } }] } };
+    expect((setInputShape(seq, [null, null, null, 1]).config as { layers: { config: Record<string, unknown> }[] }).layers[0].config.batch_input_shape).toEqual([null, null, null, 1]);
+
+    expect(() => setInputShape(topo, [null, null, 3])).toThrow('inputShape [null,null,3] has rank 3 but input layer "in" has batch shape [null,224,224,3]');
+    expect(() => setInputShape(topo, [null, 0, 4, 3])).toThrow('each dimension must be a positive integer or null');
+    const twoInputs = structuredClone(topo);
+    const layers = (twoInputs.model_config.config.layers as unknown[]);
+    layers.push({ name: 'in2', class_name: 'InputLayer', config: { batch_input_shape: [null, 2] }, inbound_nodes: [] });
+    expect(() => setInputShape(twoInputs, [null, null, null, 3])).toThrow('inputShape needs exactly one input layer with a batch shape; the model has 2 (in, in2)');
   });
 });

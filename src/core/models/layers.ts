@@ -3,6 +3,8 @@
  * so `tf.loadLayersModel` never touches the network. model.json is parsed as JSON data only.
  * Optionally truncates the graph at an intermediate layer (feature extraction), which also drops
  * the shards only pruned layers need: MobileNet's local copy lacks the classifier-side shard.
+ * Optionally rewrites the input layer's batch shape, e.g. to [null, null, null, 3] so a fully
+ * convolutional (truncated) network accepts images of any size instead of the fixed 224×224.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -24,6 +26,12 @@ export interface LayersFilesOptions {
   modelJsonName?: string;
   /** Keep only this layer and its ancestors; it becomes the model's single output. */
   outputLayer?: string;
+  /**
+   * Replace the input layer's batch shape (same rank; null = free dimension), e.g.
+   * [null, null, null, 3] for any batch size and spatial size. Applied after truncation; the model
+   * must have exactly one input layer.
+   */
+  inputShape?: readonly (number | null)[];
 }
 
 export class LayersModelError extends Error {
@@ -124,6 +132,34 @@ export function truncateTopology(topology: Json, outputLayer: string): { topolog
   return { topology: copy, kept };
 }
 
+/**
+ * Copy of `topology` whose single input layer has batch shape `shape` (Keras 2 `batch_input_shape`,
+ * Keras 3 `batch_shape`, or a Sequential model's first layer). The rank must stay the same.
+ */
+export function setInputShape(topology: Json, shape: readonly (number | null)[]): Json {
+  if (!shape.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
+    throw new LayersModelError(`inputShape ${JSON.stringify(shape)}: each dimension must be a positive integer or null`);
+  }
+  const copy = structuredClone(topology);
+  const cfg = modelConfig(copy);
+  const layers = layerList(cfg);
+  const hasShape = (l: Json) => isObj(l.config) && (Array.isArray(l.config.batch_input_shape) || Array.isArray(l.config.batch_shape));
+  const inputs = cfg.class_name === 'Sequential'
+    ? layers.slice(0, 1).filter(hasShape)
+    : layers.filter((l) => l.class_name === 'InputLayer');
+  if (inputs.length !== 1) {
+    throw new LayersModelError(`inputShape needs exactly one input layer with a batch shape; the model has ${inputs.length} (${inputs.map(layerName).join(', ') || 'none'})`);
+  }
+  const c = inputs[0].config as Json;
+  const key = Array.isArray(c.batch_input_shape) ? 'batch_input_shape' : 'batch_shape';
+  const old = c[key] as unknown[];
+  if (old.length !== shape.length) {
+    throw new LayersModelError(`inputShape ${JSON.stringify(shape)} has rank ${shape.length} but input layer "${layerName(inputs[0])}" has batch shape ${JSON.stringify(old)}`);
+  }
+  c[key] = [...shape];
+  return copy;
+}
+
 interface Plan {
   topology: Json;
   /** Weights still needed, in manifest order, with the group they live in. */
@@ -133,7 +169,7 @@ interface Plan {
 }
 
 /** Weight "conv1/kernel" belongs to layer "conv1"; weights of unknown layers are always kept. */
-function planLayers(json: LayersModelJson, outputLayer: string | undefined): Plan {
+function planLayers(json: LayersModelJson, outputLayer: string | undefined, inputShape?: readonly (number | null)[]): Plan {
   let topology = json.modelTopology;
   let dropped = new Set<string>();
   if (outputLayer !== undefined) {
@@ -141,6 +177,7 @@ function planLayers(json: LayersModelJson, outputLayer: string | undefined): Pla
     topology = t.topology;
     dropped = new Set(layerList(modelConfig(json.modelTopology)).map(layerName).filter((n) => !t.kept.has(n)));
   }
+  if (inputShape !== undefined) topology = setInputShape(topology, inputShape);
   const weights: Plan['weights'] = [];
   const groups: number[] = [];
   json.weightsManifest.forEach((g, gi) => {
@@ -171,7 +208,7 @@ export function layersArtifactsFromFiles(files: Map<string, ArrayBuffer>, option
   const jsonBytes = files.get(jsonName);
   if (!jsonBytes) throw new LayersModelError(`"${jsonName}" is missing from the model files`);
   const json = parseLayersModelJson(jsonBytes);
-  const plan = planLayers(json, options.outputLayer);
+  const plan = planLayers(json, options.outputLayer, options.inputShape);
 
   const groupBytes = new Map<number, Uint8Array>();
   for (const gi of plan.groups) {
