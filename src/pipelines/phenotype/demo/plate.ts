@@ -361,24 +361,34 @@ function boxPass(src: Float32Array, dst: Float32Array, size: number, r: number, 
   }
 }
 
-/**
- * Fills `out` with white noise smoothed by a box blur of radius r, rescaled to unit max |v|. The
- * white noise is an inlined mulberry32 stream seeded from `rng`.
- */
-function smoothNoise(rng: Rng, out: Float32Array, tmp: Float32Array, size: number, r: number): void {
-  let st = rng.nextUint32() | 0;
+/** Uniform white noise in [-1, 1) from an inlined mulberry32 stream (fast even before JIT warm-up). */
+function whiteNoise(out: Float32Array, seed: number): void {
+  let st = seed | 0;
   for (let i = 0; i < out.length; i++) {
     st = (st + 0x6d2b79f5) | 0;
     let t = Math.imul(st ^ (st >>> 15), st | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     out[i] = ((t ^ (t >>> 14)) >>> 0) * (2 / 4294967296) - 1;
   }
+}
+
+/** Scales `v` in place so that max |v| = 1. */
+function normalizeMaxAbs(v: Float32Array): void {
+  let m = 1e-6;
+  for (let i = 0; i < v.length; i++) {
+    const a = v[i] < 0 ? -v[i] : v[i];
+    if (a > m) m = a;
+  }
+  const f = 1 / m;
+  for (let i = 0; i < v.length; i++) v[i] *= f;
+}
+
+/** Fills `out` with white noise (seeded from `rng`) smoothed by a box blur of radius r, scaled to max |v| = 1. */
+function smoothNoise(rng: Rng, out: Float32Array, tmp: Float32Array, size: number, r: number): void {
+  whiteNoise(out, rng.nextUint32());
   boxPass(out, tmp, size, r, true);
   boxPass(tmp, out, size, r, false);
-  let m = 1e-6;
-  for (let i = 0; i < out.length; i++) m = Math.max(m, Math.abs(out[i]));
-  const f = 1 / m;
-  for (let i = 0; i < out.length; i++) out[i] *= f;
+  normalizeMaxAbs(out);
 }
 
 /** Adds an isotropic Gaussian spot (σ px, peak `amp`) to `plane` at (x, y). */
@@ -708,25 +718,27 @@ function renderField(cv: Canvas, rng: Rng, phenotype: DemoPhenotype, strength: n
   blur(act, tmp, size, g);
   const noise = rng.fork('noise');
   const bg = [noise.uniform(0.025, 0.04), noise.uniform(0.035, 0.05), noise.uniform(0.03, 0.045)];
-  const invGain = 1 / 400;
   const out = new Uint8ClampedArray(n * 4);
-  const planes = [act, tub, dna];
-  let st = noise.nextUint32() | 0;
-  for (let ch = 0; ch < 3; ch++) {
-    const p = planes[ch];
-    const b = bg[ch];
-    for (let i = 0; i < n; i++) {
-      const v = p[i] + b;
-      st = (st + 0x6d2b79f5) | 0;
-      let t = Math.imul(st ^ (st >>> 15), st | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      const u = t ^ (t >>> 14);
-      const z = ((u & 255) + ((u >>> 8) & 255) + ((u >>> 16) & 255) + ((u >>> 24) & 255) - 510) * IRWIN_HALL_4_BYTES;
-      out[i * 4 + ch] = 255 * (v + Math.sqrt(v * invGain) * z); // Uint8ClampedArray rounds and clamps to [0, 255]
-    }
-  }
+  shotNoise(act, out, 0, bg[0], noise.nextUint32());
+  shotNoise(tub, out, 1, bg[1], noise.nextUint32());
+  shotNoise(dna, out, 2, bg[2], noise.nextUint32());
   for (let i = 0; i < n; i++) out[i * 4 + 3] = 255;
   return out;
+}
+
+/** Writes channel `ch` of RGBA `out` as 255 · (plane + background + shot noise); see renderField. */
+function shotNoise(plane: Float32Array, out: Uint8ClampedArray, ch: number, background: number, seed: number): void {
+  const invGain = 1 / 400;
+  let st = seed | 0;
+  for (let i = 0; i < plane.length; i++) {
+    const v = plane[i] + background;
+    st = (st + 0x6d2b79f5) | 0;
+    let t = Math.imul(st ^ (st >>> 15), st | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = t ^ (t >>> 14);
+    const z = ((u & 255) + ((u >>> 8) & 255) + ((u >>> 16) & 255) + ((u >>> 24) & 255) - 510) * IRWIN_HALL_4_BYTES;
+    out[i * 4 + ch] = 255 * (v + Math.sqrt(v * invGain) * z); // Uint8ClampedArray rounds and clamps to [0, 255]
+  }
 }
 
 function buildImage(cfg: DemoPlateConfig, layout: DemoWell[], index: number, canvas: Canvas): DemoImage {
