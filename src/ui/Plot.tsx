@@ -44,30 +44,30 @@ export function tableToObjects(t: FigureTable): Record<string, string | number |
 
 export function Plot({ name, data, layout, table, height = 320, onSelected, onHover }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
+  // Handlers live in refs: plotly attaches `.on` to the element only after its first draw, so the
+  // listeners are installed once that draw has finished and always call the latest callbacks.
+  const handlers = useRef({ onSelected, onHover });
   useEffect(() => {
-    const el = ref.current;
+    handlers.current = { onSelected, onHover };
+  }, [onSelected, onHover]);
+  const listening = useRef(false);
+  useEffect(() => {
+    const el = ref.current as (HTMLDivElement & { on?: (ev: string, cb: (e: unknown) => void) => void }) | null;
     if (!el) return;
-    void Plotly.react(el, data, { margin: { l: 50, r: 20, t: 30, b: 40 }, height, ...layout }, { displaylogo: false, responsive: true });
-  }, [data, layout, height]);
-  useEffect(() => {
-    const el = ref.current as (HTMLDivElement & { on?: (ev: string, cb: (e: unknown) => void) => void; removeAllListeners?: (ev: string) => void }) | null;
-    if (!el?.on) return;
-    if (onSelected) el.on('plotly_selected', (e) => onSelected(((e as Plotly.PlotSelectionEvent | undefined)?.points ?? []).map((p) => ({ pointIndex: p.pointIndex, curveNumber: p.curveNumber }))));
-    if (onHover) {
+    void Plotly.react(el, data, { margin: { l: 50, r: 20, t: 30, b: 40 }, height, ...layout }, { displaylogo: false, responsive: true }).then(() => {
+      if (listening.current || !el.on) return;
+      listening.current = true;
+      el.on('plotly_selected', (e) => handlers.current.onSelected?.(((e as Plotly.PlotSelectionEvent | undefined)?.points ?? []).map((p) => ({ pointIndex: p.pointIndex, curveNumber: p.curveNumber }))));
       el.on('plotly_hover', (e) => {
         const p = (e as Plotly.PlotHoverEvent).points[0];
-        onHover(p ? { pointIndex: p.pointIndex, curveNumber: p.curveNumber } : null);
+        handlers.current.onHover?.(p ? { pointIndex: p.pointIndex, curveNumber: p.curveNumber } : null);
       });
-      el.on('plotly_unhover', () => onHover(null));
-    }
-    return () => {
-      el.removeAllListeners?.('plotly_selected');
-      el.removeAllListeners?.('plotly_hover');
-      el.removeAllListeners?.('plotly_unhover');
-    };
-  }, [onSelected, onHover]);
+      el.on('plotly_unhover', () => handlers.current.onHover?.(null));
+    });
+  }, [data, layout, height]);
   useEffect(() => () => {
     if (ref.current) Plotly.purge(ref.current);
+    listening.current = false;
   }, []);
 
   const exportImage = async (format: 'png' | 'svg') => {

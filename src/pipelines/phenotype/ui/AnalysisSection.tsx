@@ -69,7 +69,7 @@ export function AnalysisSection() {
           </select>
         </label>
         {o.kmeans.k !== 'auto' && <NumberInput label="clusters" value={o.kmeans.k} min={2} max={o.kmeans.kMax} onChange={(v) => setOptions({ ...o, kmeans: { ...o.kmeans, k: v } })} />}
-        <NumberInput label="largest k (cap)" value={o.kmeans.kMax} min={3} max={200} onChange={(v) => setOptions({ ...o, kmeans: { ...o.kmeans, kMax: v } })} />
+        <NumberInput label="largest k (cap)" value={o.kmeans.kMax} min={3} max={200} testId="k-cap" onChange={(v) => setOptions({ ...o, kmeans: { ...o.kmeans, kMax: v } })} />
         <NumberInput label="k-means seed" value={o.kmeans.seed} min={0} max={2 ** 31} onChange={(v) => setOptions({ ...o, kmeans: { ...o.kmeans, seed: v } })} />
         <label>
           engine{' '}
