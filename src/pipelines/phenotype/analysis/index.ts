@@ -4,3 +4,4 @@ export * from './pca';
 export * from './kmeans';
 export * from './kneedle';
 export * from './validation';
+export * from './agreement';
