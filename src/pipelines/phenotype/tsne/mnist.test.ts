@@ -10,11 +10,10 @@ import { matrix } from '../analysis/matrix';
 import { pca } from '../analysis/pca';
 import { createTsne } from './tsne';
 
-interface Digit { get(i: number): number[] }
 
 describe('t-SNE on MNIST digits', () => {
   it('keeps digit classes together (10-NN accuracy ≥ 0.80 and within 0.06 of the PCA space)', () => {
-    const digits = mnist as unknown as Record<number, Digit>;
+    const digits = mnist;
     const rows: number[] = [];
     const labels: number[] = [];
     for (let d = 0; d < 10; d++) for (let i = 0; i < 100; i++) {
