@@ -126,7 +126,10 @@ test('imported profiles: map and NSC MoA accuracy', async ({ page }) => {
   await page.getByTestId('profile-file').setInputFiles(file);
   await expect(page.getByTestId('data-report')).toContainText('Imported 36 profiles × 5 features');
   await expect(page.getByTestId('data-report')).toContainText('f_const');
+  await page.getByTestId('analysis-engine').selectOption('webgpu');
   await runAnalysis(page, 300, 6);
   await expect(page.getByTestId('nsc')).toContainText('100.0% (12/12)');
+  // The analysis ran on the WebGPU kernels inside the job worker.
+  await expect(page.getByTestId('analysis-results')).toContainText('engine webgpu');
   await expect(page.getByTestId('analysis-results')).toContainText('Perplexity lowered');
 });

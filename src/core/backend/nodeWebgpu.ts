@@ -202,7 +202,8 @@ export async function selectNodeBackend(
 export function releaseNodeWebGpu(): void {
   if (!isNode()) return;
   try {
-    if (tf.findBackend('webgpu')) tf.removeBackend('webgpu');
+    // findBackendFactory, not findBackend: the latter would initialise a backend just to remove it.
+    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   } catch {
     /* already gone */
   }

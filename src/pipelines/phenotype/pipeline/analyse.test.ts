@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../../core/rng/rng';
 import { analyseProfiles, cleanColumns, curveKs, DEFAULT_ANALYSIS_OPTIONS, usablePerplexity, type Reporter } from './analyse';
 import { cpuEngines } from './engines';
 import { detectRoles } from './roles';
+import { threePhenotypes } from './testdata';
 
 const quiet = (): Reporter & { partials: unknown[]; last: number } => {
   const r = {
@@ -52,32 +52,13 @@ describe('curveKs and usablePerplexity', () => {
 
 describe('analyseProfiles', () => {
   it('recovers three phenotypes: knee at k = 3, tight wells, perfect NSC, separated map', async () => {
-    // 3 phenotypes × 2 compounds × 2 concentrations... each compound in 4 wells of 4 sites.
-    const rng = new Rng(7);
-    const d = 20;
-    const centres = [0, 1, 2].map(() => Array.from({ length: d }, () => rng.normal(0, 10)));
-    const rows: number[] = [];
-    const metadata: Record<string, string>[] = [];
-    for (let p = 0; p < 3; p++) {
-      for (let c = 0; c < 2; c++) {
-        for (let w = 0; w < 4; w++) {
-          const wellOffset = Array.from({ length: d }, () => rng.normal(0, 0.6));
-          for (let s = 0; s < 4; s++) {
-            for (let j = 0; j < d; j++) rows.push(centres[p][j] + wellOffset[j] + rng.normal(0, 0.3));
-            metadata.push({
-              Metadata_Plate: 'P1', Metadata_Well: `${'ABC'[p]}${c}${w}`, Metadata_Compound: `cpd${p}${c}`,
-              Metadata_Concentration: String(w % 2), Metadata_MoA: `moa${p}`,
-            });
-          }
-        }
-      }
-    }
+    const { data, metadata, d } = threePhenotypes();
     const n = metadata.length;
     const roles = detectRoles(Object.keys(metadata[0]));
     expect(roles).toMatchObject({ plate: 'Metadata_Plate', well: 'Metadata_Well', compound: 'Metadata_Compound', concentration: 'Metadata_Concentration', moa: 'Metadata_MoA' });
     const rep = quiet();
     const res = await analyseProfiles(
-      { data: Float64Array.from(rows), n, d, metadata, roles },
+      { data, n, d, metadata, roles },
       { ...DEFAULT_ANALYSIS_OPTIONS, tsne: { ...DEFAULT_ANALYSIS_OPTIONS.tsne, iterations: 500 }, kmeans: { ...DEFAULT_ANALYSIS_OPTIONS.kmeans, kMax: 12 } },
       cpuEngines,
       rep,

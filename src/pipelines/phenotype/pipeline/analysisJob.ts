@@ -15,12 +15,16 @@ export interface PhenotypeAnalysisParams {
   engine: EngineChoice;
 }
 
-/** Engines for a choice: WebGPU when asked or available ('auto'), with the reason when not. */
+/**
+ * Engines for a choice: 'webgpu' insists on the kernels; 'auto' uses them on a hardware adapter
+ * and the CPU references otherwise (no adapter, or a software one such as SwiftShader, where the
+ * emulated dispatches are slower than plain TypeScript), logging why.
+ */
 export async function pickEngines(choice: EngineChoice, log: (m: string) => void): Promise<AnalysisEngines> {
   if (choice === 'cpu') return cpuEngines;
   try {
     const { createGpuEngines } = await import('./gpuEngines');
-    return await createGpuEngines();
+    return await createGpuEngines({ refuseSoftware: choice === 'auto' });
   } catch (e) {
     const why = (e as Error).message;
     if (choice === 'webgpu') throw new Error(`WebGPU analysis was requested but is not available: ${why}`);

@@ -73,8 +73,8 @@ export function AnalysisSection() {
         <NumberInput label="k-means seed" value={o.kmeans.seed} min={0} max={2 ** 31} onChange={(v) => setOptions({ ...o, kmeans: { ...o.kmeans, seed: v } })} />
         <label>
           engine{' '}
-          <select value={engine} onChange={(e) => setEngine(e.target.value as typeof engine)}>
-            <option value="auto">auto (WebGPU if available)</option>
+          <select value={engine} onChange={(e) => setEngine(e.target.value as typeof engine)} data-testid="analysis-engine">
+            <option value="auto">auto (WebGPU on a hardware GPU, else CPU)</option>
             <option value="webgpu">WebGPU kernels</option>
             <option value="cpu">CPU (TypeScript)</option>
           </select>
