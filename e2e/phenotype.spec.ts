@@ -133,3 +133,58 @@ test('imported profiles: map and NSC MoA accuracy', async ({ page }) => {
   await expect(page.getByTestId('analysis-results')).toContainText('engine webgpu');
   await expect(page.getByTestId('analysis-results')).toContainText('Perplexity lowered');
 });
+
+test('the explorer stays usable at 40,000 points: map, hover card and lasso gallery', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openPanel(page);
+  // A 40k-profile analysis result put straight into the panel's store (as if restored), so the
+  // check is about the explorer, not about running t-SNE at this size on a software adapter.
+  const timings = await page.evaluate(async (storePath) => {
+    const mod = (await import(/* @vite-ignore */ storePath)) as typeof import('../src/pipelines/phenotype/ui/phenotypeStore');
+    const n = 40_000;
+    const k = 20;
+    const embedding = new Float32Array(2 * n);
+    const labels = new Int32Array(n);
+    let s = 7;
+    const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
+    for (let i = 0; i < n; i++) {
+      const c = i % k;
+      labels[i] = c;
+      embedding[2 * i] = 30 * Math.cos((2 * Math.PI * c) / k) + 3 * (r() - 0.5);
+      embedding[2 * i + 1] = 30 * Math.sin((2 * Math.PI * c) / k) + 3 * (r() - 0.5);
+    }
+    const metadata = Array.from({ length: n }, (_, i) => ({ well: `W${i % 384}`, compound: `cpd${i % 97}` }));
+    const t0 = performance.now();
+    mod.usePhenotype.setState({
+      profile: {
+        name: 'forty-thousand', kind: 'import', datasetId: null, featureKey: null, n, d: 2, data: embedding, itemIds: null,
+        labels: metadata.map((_, i) => `row ${i}`), metadata, columns: ['well', 'compound'], notes: [], spec: {},
+      },
+      analysis: {
+        n, keptFeatures: 2, notes: [], options: mod.usePhenotype.getState().options,
+        pca: { components: 2, explainedRatio: [0.6, 0.4], cumulative: [0.6, 1] },
+        tsne: { embedding, kl: 1, perplexity: 30, iterations: 1000, seed: 1, method: 'given' },
+        curve: { ks: [k], meanVariance: [1], intraWell: null, seed: 1 }, labelsByK: [Uint8Array.from(labels)], k, kFromKnee: false, labels,
+        metrics: [], nsc: null, engine: 'test',
+      },
+      shownK: k, marks: {}, selection: [],
+    });
+    await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
+    return { setStateToFrameMs: performance.now() - t0 };
+  }, '/src/pipelines/phenotype/ui/phenotypeStore.ts');
+  const map = page.locator('[data-testid$="-tsne-map"]');
+  await expect(map.locator('.main-svg').first()).toBeVisible();
+  await expect(map.locator('.legendtext')).toHaveCount(20);
+  // Hover over a cluster centre: the hover card shows that point's metadata.
+  const drag = map.locator('.nsewdrag').first();
+  await drag.scrollIntoViewIfNeeded();
+  const b = (await drag.boundingBox())!;
+  const t1 = Date.now();
+  await page.mouse.move(b.x + b.width * 0.5, b.y + b.height * 0.5);
+  await page.mouse.move(b.x + b.width * 0.93, b.y + b.height * 0.5, { steps: 5 });
+  await expect(page.getByTestId('hover-card')).toContainText('compound', { timeout: 30_000 });
+  const hoverMs = Date.now() - t1;
+  await lassoMiddle(page);
+  await expect(page.getByTestId('selection')).toContainText('Selection:', { timeout: 60_000 });
+  console.log(`40k points: store→frame ${timings.setStateToFrameMs.toFixed(0)} ms, hover card ${hoverMs} ms (timings printed, not asserted)`);
+});
