@@ -22,6 +22,7 @@ export const jobHandlers: Record<string, HandlerEntry> = {
   'phenotype-analysis': { needsTf: false, load: async () => (await import('../../pipelines/phenotype/pipeline/analysisJob')).phenotypeAnalysisJob as JobHandler<never, unknown> },
   'phenotype-demo-plate': { needsTf: false, load: async () => (await import('../../pipelines/phenotype/demoPlateJob')).demoPlateJob as JobHandler<never, unknown> },
   'phenotype-features': { needsTf: true, load: async () => (await import('../../pipelines/phenotype/featuresJob')).phenotypeFeaturesJob as JobHandler<never, unknown> },
+  'camera-sim-dataset': { needsTf: false, load: async () => (await import('../../pipelines/camera/simDatasetJob')).cameraSimDatasetJob as JobHandler<never, unknown> },
 };
 
 export type JobKind = keyof typeof jobHandlers;
