@@ -23,6 +23,7 @@ export const jobHandlers: Record<string, HandlerEntry> = {
   'phenotype-demo-plate': { needsTf: false, load: async () => (await import('../../pipelines/phenotype/demoPlateJob')).demoPlateJob as JobHandler<never, unknown> },
   'phenotype-features': { needsTf: true, load: async () => (await import('../../pipelines/phenotype/featuresJob')).phenotypeFeaturesJob as JobHandler<never, unknown> },
   'camera-sim-dataset': { needsTf: false, load: async () => (await import('../../pipelines/camera/simDatasetJob')).cameraSimDatasetJob as JobHandler<never, unknown> },
+  'camera-experiment': { needsTf: true, load: async () => (await import('../../pipelines/camera/train/job')).cameraExperimentJob as JobHandler<never, unknown> },
 };
 
 export type JobKind = keyof typeof jobHandlers;
