@@ -40,6 +40,8 @@ export function ExperimentsSection() {
   const [source, setSource] = useState<'simulator' | 'dataset'>('simulator');
   const [simSeed, setSimSeed] = useState(1);
   const [epochs, setEpochs] = useState<number | ''>('');
+  const [trainPerCell, setTrainPerCell] = useState<number | ''>('');
+  const [testPerCell, setTestPerCell] = useState<number | ''>('');
   const [withDownsampled, setWithDownsampled] = useState(false);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<ProgressReport | null>(null);
@@ -71,6 +73,8 @@ export function ExperimentsSection() {
       preset, config, seeds: Array.from({ length: seeds }, (_, i) => i + 1), source: src, withDownsampled,
       splitSeed: split.seed, ...(split.mapping ? { disjointMapping: split.mapping } : {}), ...(split.partialCameras.length ? { partialCameras: split.partialCameras } : {}),
       ...(epochs !== '' ? { epochs } : {}),
+      ...(trainPerCell !== '' ? { trainPerCell } : {}),
+      ...(testPerCell !== '' ? { testPerCell } : {}),
     };
     const { id, done } = startJob<CameraExperimentParams, CameraExperimentResult>({
       kind: 'camera-experiment', title: `${PRESET_LABELS[preset]} — ${config}, ${seeds} seed(s)`, params, seed: params.seeds[0], backend: job.backend,
@@ -102,6 +106,10 @@ export function ExperimentsSection() {
         </select></label>
         <label>seeds <input type="number" min={1} max={10} value={seeds} onChange={(e) => setSeeds(Math.max(1, Number(e.target.value)))} style={{ width: 50 }} data-testid="camera-seeds" /></label>
         <label>epochs <input type="number" min={1} placeholder="config" value={epochs} onChange={(e) => setEpochs(e.target.value === '' ? '' : Math.max(1, Number(e.target.value)))} style={{ width: 60 }} data-testid="camera-epochs" /></label>
+        <label title="simulated images per manufacturer × camera for training / for the test set (default: the config's)">
+          per cell: train <input type="number" min={1} placeholder="config" value={trainPerCell} onChange={(e) => setTrainPerCell(e.target.value === '' ? '' : Math.max(1, Number(e.target.value)))} style={{ width: 60 }} data-testid="camera-train-per-cell" />
+          {' '}test <input type="number" min={1} placeholder="config" value={testPerCell} onChange={(e) => setTestPerCell(e.target.value === '' ? '' : Math.max(1, Number(e.target.value)))} style={{ width: 60 }} data-testid="camera-test-per-cell" />
+        </label>
       </div>
       <div className="row">
         <label>data <select value={source} onChange={(e) => setSource(e.target.value as 'simulator' | 'dataset')} data-testid="camera-source">
