@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmOrCpu } from '../../../core/backend/testBackend';
 import { runJob } from '../../../core/jobs/protocol';
 import {
-  centreCrop, codeShare, presetRows, resolveCameraConfig, runCameraExperiment, summariseRow, THESIS_TABLES, thesisColumn,
+  centreCrop, codeShare, presetRows, scaledPrinters, resolveCameraConfig, runCameraExperiment, summariseRow, THESIS_TABLES, thesisColumn,
   type CameraExperimentParams, type CameraExperimentResult, type DatasetItemInput, type RowResult,
 } from './experiments';
 import type { CameraBar } from './evaluate';
@@ -127,6 +127,14 @@ describe('helpers', () => {
     expect(() => thesisColumn('6.1', 'Nope')).toThrow();
     expect(resolveCameraConfig({ config: 'small', epochs: 3 }).train.epochs).toBe(3);
     expect(() => resolveCameraConfig({ config: 'small', imageSize: 40 })).toThrow(/too small/);
+  });
+
+  it('scaledPrinters multiplies Manufacturer 2’s deviation from Manufacturer 1', () => {
+    const [m1, m2] = scaledPrinters(1);
+    expect(scaledPrinters(0)[1]).toEqual({ ...m1, id: m2.id, label: m2.label });
+    // dotDiameter 0.6 → 0.66 in the simulator: twice the difference is 0.72.
+    expect(scaledPrinters(2)[1].dotDiameter).toBeCloseTo(m1.dotDiameter + 2 * (m2.dotDiameter - m1.dotDiameter), 12);
+    expect(() => scaledPrinters(-1)).toThrow();
   });
 
   it('summariseRow sums the per-camera bars over seeds', () => {

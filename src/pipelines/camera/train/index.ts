@@ -13,7 +13,7 @@ export { evaluatePredictions, predictLabels, poolPredictions, type Evaluation, t
 export { adversarialAttack, classifierLogits, visualisePerturbation, type AdversarialOptions, type AdversarialResult, type LogitsFn } from './adversarial';
 export {
   THESIS_TABLES, THESIS_MODELS, thesisColumn, PRESETS, PRESET_LABELS, CAMERA_CONFIGS, presetRows, resolveCameraConfig,
-  simulatorData, datasetData, centreCrop, experimentSplits, imageSet, cropHeatmaps, codeShare, adversarialComparison, runCameraExperiment, summariseRow,
+  simulatorData, scaledPrinters, datasetData, centreCrop, experimentSplits, imageSet, cropHeatmaps, codeShare, adversarialComparison, runCameraExperiment, summariseRow,
   type ThesisModel, type ThesisTable, type ExperimentPreset, type ConfigName, type Task, type TrainingKind, type ModelRole, type CameraExperimentConfig,
   type RowSpec, type DatasetItemInput, type ExperimentSource, type CameraExperimentParams, type RunSummary, type RowResult, type HeatmapResult,
   type AdversarialView, type AdversarialExperiment, type CameraExperimentResult, type CameraExperimentPartial, type ExperimentData, type ExperimentSplits,
