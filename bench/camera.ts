@@ -41,7 +41,7 @@ const specs: OptionSpecs = {
   'skip-sim': { type: 'flag', help: 'skip the simulated experiments' },
   'skip-real': { type: 'flag', help: 'skip the real-crop device identification' },
   'real-crop': { type: 'int', help: 'patch side for the real crops (default 64)' },
-  'real-steps': { type: 'int', help: 'training steps per real-data run (default: 240 small, 2000 thesis)' },
+  'real-steps': { type: 'int', help: 'training steps per real-data run (default: 200 small, 2000 thesis)' },
   data: { type: 'string', help: 'shared data folder (default ../shared/data)' },
   out: { type: 'string', help: 'JSON output (default bench/out/camera.json)' },
   help: { type: 'flag', help: 'print this help' },
@@ -107,7 +107,7 @@ async function realDeviceId(ds: RealDataset, seeds: number[], configName: Config
       { train: trainSet, test: testSet, labelNames: ds.labels },
       {
         seed,
-        config: { ...config.train, batchSize: batch, epochs, input: 'crop32', augment: 'none', cropSize, testCrops, testCropSeed: 0 },
+        config: { ...config.train, batchSize: batch, epochs, evalEvery: Math.max(1, Math.ceil(epochs / 4)), input: 'crop32', augment: 'none', cropSize, testCrops, testCropSeed: 0 },
         createClassifier: (rng) => createCameraModel(config.model, ds.labels.length, rng, { path: defaultKernelPath() }),
       },
     );
@@ -157,7 +157,7 @@ async function main(argv: string[]): Promise<number> {
   };
   const config = resolveCameraConfig({ config: configName, ...overrides });
   const realCrop = positiveInt(args, 'real-crop', 64, 8);
-  const realSteps = positiveInt(args, 'real-steps', configName === 'small' ? 240 : 2000);
+  const realSteps = positiveInt(args, 'real-steps', configName === 'small' ? 200 : 2000);
   const simSeed = args.int('sim-seed') ?? 0;
   if (simSeed < 0) throw new UsageError('--sim-seed must be non-negative');
   const printerScale = args.number('printer-scale') ?? 1;

@@ -3,10 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmOrCpu } from '../../../core/backend/testBackend';
 import { runJob } from '../../../core/jobs/protocol';
 import {
-  centreCrop, codeShare, presetRows, scaledPrinters, resolveCameraConfig, runCameraExperiment, summariseRow, THESIS_TABLES, thesisColumn,
+  CAMERA_CONFIGS, centreCrop, codeShare, presetRows, scaledPrinters, resolveCameraConfig, runCameraExperiment, summariseRow, THESIS_TABLES, thesisColumn,
   type CameraExperimentParams, type CameraExperimentResult, type DatasetItemInput, type RowResult,
 } from './experiments';
 import type { CameraBar } from './evaluate';
+import { createCameraModel } from './models';
+import { Rng } from '../../../core/rng/rng';
 
 beforeAll(async () => {
   await useWasmOrCpu();
@@ -127,6 +129,18 @@ describe('helpers', () => {
     expect(() => thesisColumn('6.1', 'Nope')).toThrow();
     expect(resolveCameraConfig({ config: 'small', epochs: 3 }).train.epochs).toBe(3);
     expect(() => resolveCameraConfig({ config: 'small', imageSize: 40 })).toThrow(/too small/);
+  });
+
+  it('both configs build their models, which take the configs’ inputs', () => {
+    for (const c of Object.values(CAMERA_CONFIGS)) {
+      for (const spec of [c.model, c.downsampled]) {
+        const m = createCameraModel(spec, 5, new Rng(1));
+        const y = tf.tidy(() => m.logits(tf.zeros([1, 64, 64, 3]), false));
+        expect(y.shape).toEqual([1, 5]);
+        y.dispose();
+        m.dispose();
+      }
+    }
   });
 
   it('scaledPrinters multiplies Manufacturer 2’s deviation from Manufacturer 1', () => {

@@ -157,7 +157,7 @@ export const CAMERA_CONFIGS: Record<ConfigName, CameraExperimentConfig> = {
   small: {
     name: 'small',
     imageSize: 128,
-    trainPerCell: 40,
+    trainPerCell: 32,
     testPerCell: 10,
     // 2×2 patch stem (every pixel reaches the network, at a quarter of a full-resolution stem's
     // cost), then 2×2 max pooling. A 4×4 patch stem is faster but learned the manufacturer task

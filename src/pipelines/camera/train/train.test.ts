@@ -72,7 +72,9 @@ describe('trainClassifier', () => {
 
   it('crop, half, binary and augmentation modes train and score the right number of test inputs', async () => {
     const before = tf.memory().numTensors;
-    const crop = await trainClassifier(data, { seed: 1, config: { ...CONFIG, epochs: 1, input: 'crop32', cropSize: 8, testCrops: 3 }, createClassifier: make });
+    const crop = await trainClassifier(data, { seed: 1, config: { ...CONFIG, epochs: 3, evalEvery: 2, input: 'crop32', cropSize: 8, testCrops: 3 }, createClassifier: make });
+    // Scored after epochs 2 and 3 (the last) only.
+    expect(crop.result.epochs.map((p) => Number.isNaN(p.testAccuracy))).toEqual([true, false, false]);
     expect(crop.result.testPredicted.length).toBe(96);
     expect(crop.result.evaluation.n).toBe(96);
     expect(crop.result.pooledAccuracy).toBeGreaterThanOrEqual(0);

@@ -71,6 +71,8 @@ export interface TrainConfig {
   /** Local mean thresholding for 'binary' (defaults: lab/threshold.ts). */
   threshold?: ThresholdOptions;
   evalBatchSize: number;
+  /** Score the test set every this many epochs, and after the last (default 1). */
+  evalEvery?: number;
 }
 
 export interface TrainData {
@@ -86,6 +88,7 @@ export interface EpochPoint {
   epoch: number;
   trainLoss: number;
   trainAccuracy: number;
+  /** NaN for epochs without a test evaluation (see TrainConfig.evalEvery). */
   testAccuracy: number;
   /** Test accuracy per camera / per class (index order of the names), when known. */
   cameraAccuracy?: number[];
@@ -301,6 +304,7 @@ function validateConfig(c: TrainConfig): void {
   if (!AUGMENT_MODES.includes(c.augment)) throw new Error(`Unknown augmentation '${c.augment}' (${AUGMENT_MODES.join(', ')})`);
   if (c.cropSize !== undefined) posInt('cropSize', c.cropSize);
   if (c.testCrops !== undefined) posInt('testCrops', c.testCrops);
+  if (c.evalEvery !== undefined) posInt('evalEvery', c.evalEvery);
 }
 
 /** Per-epoch test scores from an evaluation. */
@@ -432,10 +436,12 @@ export async function trainClassifier(data: TrainData, opts: TrainOptions, hooks
         step++;
         hooks.onStep?.(step, totalSteps, epoch);
       }
-      evaluation = await evaluateTest();
-      const point: EpochPoint = { epoch: epoch + 1, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ...pointScores(evaluation), learningRate: lr, seconds: (performance.now() - t0) / 1000 };
+      const scored = (epoch + 1) % (config.evalEvery ?? 1) === 0 || epoch + 1 === config.epochs;
+      if (scored) evaluation = await evaluateTest();
+      const scores = scored ? pointScores(evaluation!) : { testAccuracy: NaN };
+      const point: EpochPoint = { epoch: epoch + 1, trainLoss: lossSum / seen, trainAccuracy: correct / seen, ...scores, learningRate: lr, seconds: (performance.now() - t0) / 1000 };
       epochs.push(point);
-      await hooks.onEpoch?.(point, { epochs: [...epochs], evaluation });
+      if (evaluation) await hooks.onEpoch?.(point, { epochs: [...epochs], evaluation });
       if (opts.checkpointEvery && hooks.onCheckpoint && ((epoch + 1) % opts.checkpointEvery === 0 || epoch + 1 === config.epochs)) {
         await hooks.onCheckpoint(await exportWeights(classifier), epoch + 1);
       }
