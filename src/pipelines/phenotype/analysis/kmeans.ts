@@ -163,7 +163,7 @@ export function kmeansFromCentroids(
 }
 
 /** Mean over features of the population variance of each column. */
-function meanFeatureVariance(x: Matrix): number {
+export function meanFeatureVariance(x: Matrix): number {
   const { data, n, d } = x;
   if (n === 0 || d === 0) return 0;
   const mean = new Float64Array(d);
@@ -246,7 +246,7 @@ function lloyd(
  * Gives every empty cluster the row farthest from its current centroid, taking rows only from
  * clusters that keep at least one member. Updates labels, counts, dist and centroids in place.
  */
-function reseedEmpty(
+export function reseedEmpty(
   x: Matrix,
   k: number,
   labels: Int32Array,

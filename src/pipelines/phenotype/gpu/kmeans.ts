@@ -25,7 +25,7 @@
  * reading labels back every iteration), so it is the default.
  */
 import { Rng, type Seed } from '../../../core/rng/rng';
-import { kmeansPlusPlus, type KMeansResult } from '../analysis/kmeans';
+import { kmeansPlusPlus, meanFeatureVariance, reseedEmpty, type KMeansResult } from '../analysis/kmeans';
 import type { FloatArray } from '../analysis/matrix';
 import {
   bindBuffers,
@@ -392,7 +392,7 @@ export async function gpuKmeans(
   if (x.length !== n * d) throw new Error(`gpuKmeans: x has ${x.length} values, expected ${n}×${d}`);
   const nInit = options.nInit ?? 4;
   const maxIter = options.maxIter ?? 300;
-  const tolAbs = (options.tol ?? 1e-4) * meanFeatureVariance(x, n, d);
+  const tolAbs = (options.tol ?? 1e-4) * meanFeatureVariance({ data: x, n, d });
   const root = new Rng(options.seed);
   const mat = { data: x, n, d };
   const rows = options.rows ? checkRows(options.rows, device, n, d) : uploadRows(device, x, n, d);
@@ -429,7 +429,7 @@ export async function gpuKmeansFromCentroids(
   checkShape(n, d, k);
   if (init.length !== k * d) throw new Error(`gpuKmeansFromCentroids: expected ${k} x ${d} centroids`);
   if (x.length !== n * d) throw new Error(`gpuKmeansFromCentroids: x has ${x.length} values, expected ${n}×${d}`);
-  const tolAbs = (options.tol ?? 1e-4) * meanFeatureVariance(x, n, d);
+  const tolAbs = (options.tol ?? 1e-4) * meanFeatureVariance({ data: x, n, d });
   const rows = options.rows ? checkRows(options.rows, device, n, d) : uploadRows(device, x, n, d);
   const state = new Lloyd(device, await kernels(device), rows, k);
   try {
@@ -486,7 +486,7 @@ async function lloydGpuUpdate(
       ]);
       const next = Float64Array.from(new Float32Array(nextRaw));
       const prevC = new Float32Array(prevRaw);
-      reseedEmpty(x, n, d, k, labels, counts, Float64Array.from(dist), next);
+      reseedEmpty({ data: x, n, d }, k, labels, counts, Float64Array.from(dist), next);
       shift = 0;
       for (let t = 0; t < k * d; t++) shift += (next[t] - prevC[t]) ** 2;
       state.setCentroids(next);
@@ -532,7 +532,7 @@ async function lloydCpuUpdate(
       }
     }
     if (counts.some((c) => c === 0)) {
-      reseedEmpty(x, n, d, k, labels, counts, Float64Array.from(dist), next);
+      reseedEmpty({ data: x, n, d }, k, labels, counts, Float64Array.from(dist), next);
       device.queue.writeBuffer(state.labels, 0, Uint32Array.from(labels));
     }
     let shift = 0;
@@ -549,52 +549,6 @@ async function lloydCpuUpdate(
   }
   const res = await finish(state, n, k, d, iterations, converged);
   return { ...res, centroids };
-}
-
-/** The CPU reference's empty-cluster rule (analysis/kmeans.ts): the farthest row of a cluster of size > 1. */
-function reseedEmpty(
-  x: FloatArray, n: number, d: number, k: number,
-  labels: Int32Array, counts: Int32Array, dist: Float64Array, centroids: Float64Array,
-): void {
-  for (let c = 0; c < k; c++) {
-    if (counts[c] > 0) continue;
-    let far = -1;
-    let farDist = -1;
-    for (let i = 0; i < n; i++) {
-      if (counts[labels[i]] > 1 && dist[i] > farDist) {
-        farDist = dist[i];
-        far = i;
-      }
-    }
-    if (far < 0) continue;
-    const old = labels[far];
-    const o = far * d;
-    const m = counts[old];
-    for (let j = 0; j < d; j++) {
-      centroids[old * d + j] = (centroids[old * d + j] * m - x[o + j]) / (m - 1);
-      centroids[c * d + j] = x[o + j];
-    }
-    counts[old]--;
-    counts[c] = 1;
-    labels[far] = c;
-    dist[far] = 0;
-  }
-}
-
-/** Mean over features of the population variance of each column (as in analysis/kmeans.ts). */
-function meanFeatureVariance(x: FloatArray, n: number, d: number): number {
-  if (n === 0 || d === 0) return 0;
-  const mean = new Float64Array(d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j] += x[i * d + j];
-  for (let j = 0; j < d; j++) mean[j] /= n;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) {
-      const t = x[i * d + j] - mean[j];
-      s += t * t;
-    }
-  }
-  return s / (n * d);
 }
 
 function checkShape(n: number, d: number, k: number): void {
