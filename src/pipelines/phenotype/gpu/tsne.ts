@@ -24,7 +24,6 @@
  * See tsneKernels.ts for the buffer layout. `step(k)` encodes k iterations into one compute pass
  * per submit (at most `iterationsPerSubmit` each) with no read-back in between.
  */
-import { Rng } from '../../../core/rng/rng';
 import {
   bruteForceKnn,
   calibrateRow,
@@ -35,7 +34,7 @@ import {
   type CsrMatrix,
   type Matrix,
 } from '../tsne/affinities';
-import { pcaProject } from '../tsne/tsne';
+import { initialEmbedding as sharedInitialEmbedding, resolveSchedule } from '../tsne/tsne';
 import { createFieldRepulsion, checkFieldOptions, type FieldRepulsion } from './field';
 import { gpuKnn } from './knn';
 import { CENTRE_WGSL, EXACT_FORCES_WGSL, KL_WGSL, TSNE_WG, UPDATE_WGSL } from './tsneKernels';
@@ -135,33 +134,20 @@ export interface GpuTsne {
 }
 
 function resolveOptions(n: number, opts: GpuTsneOptions): ResolvedGpuTsneOptions {
-  const perplexity = opts.perplexity ?? 30;
-  const earlyExaggeration = opts.earlyExaggeration ?? 12;
   const requestedMethod = opts.method ?? 'auto';
   const exactMaxN = opts.exactMaxN ?? 5000;
   const method = requestedMethod === 'auto' ? (n <= exactMaxN ? 'exact' : 'field') : requestedMethod;
-  const lr = opts.learningRate ?? 'auto';
   const init = opts.init ?? 'random';
   const aff = opts.affinities ?? (method === 'exact' && n <= exactMaxN ? 'exact' : 'knn');
   return {
-    perplexity,
+    ...resolveSchedule(n, opts),
     dims: 2,
-    learningRate: lr === 'auto' ? Math.max(n / earlyExaggeration / 4, 50) : lr,
-    earlyExaggeration,
-    exaggerationIters: opts.exaggerationIters ?? 250,
-    initialMomentum: opts.initialMomentum ?? 0.5,
-    finalMomentum: opts.finalMomentum ?? 0.8,
-    momentumSwitchIter: opts.momentumSwitchIter ?? 250,
-    minGain: opts.minGain ?? 0.01,
-    seed: (opts.seed ?? 0) >>> 0,
     method,
     requestedMethod,
     exactMaxN,
     init: typeof init === 'string' ? init : 'given',
     affinities: typeof aff === 'string' ? aff : 'given',
-    neighbors: opts.neighbors ?? Math.min(n - 1, Math.floor(3 * perplexity)),
     knnSearch: opts.knnSearch ?? 'gpu',
-    exactKlMaxN: opts.exactKlMaxN ?? 20000,
     fieldSpacing: opts.fieldSpacing ?? 0.3,
     fieldMinGrid: opts.fieldMinGrid ?? 32,
     fieldMaxGrid: opts.fieldMaxGrid ?? 1024,
@@ -197,26 +183,9 @@ function calibrateKnn(n: number, k: number, index: Int32Array, dist2: ArrayLike<
   return symmetrizeKnn(n, k, index, cond);
 }
 
-/** The seeded initial embedding, drawn exactly as createTsne draws it. */
+/** The seeded initial embedding, drawn exactly as createTsne draws it (tsne/tsne.ts). */
 export function initialEmbedding(x: Matrix, n: number, d: number, o: Pick<ResolvedGpuTsneOptions, 'seed'>, init: GpuTsneOptions['init']): Float64Array {
-  const dims = 2;
-  const rng = new Rng(o.seed);
-  const y = new Float64Array(n * dims);
-  if (init instanceof Float32Array || init instanceof Float64Array) {
-    if (init.length !== n * dims) throw new Error(`t-SNE init has ${init.length} values, expected ${n}×${dims}`);
-    y.set(init);
-  } else if (init === 'pca') {
-    const pcs = pcaProject(x, n, d, dims, rng.fork('pca'));
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += pcs[i * dims] ** 2;
-    const sd = Math.sqrt(ss / n);
-    const scale = sd > 0 ? 1e-4 / sd : 1;
-    for (let t = 0; t < n * dims; t++) y[t] = pcs[t] * scale;
-  } else {
-    const r = rng.fork('init');
-    for (let t = 0; t < n * dims; t++) y[t] = r.normal(0, 1e-4);
-  }
-  return y;
+  return sharedInitialEmbedding(x, n, d, 2, o.seed, init);
 }
 
 /** Σ p log p and Σ p over the stored entries (float64), the constant parts of KL. */

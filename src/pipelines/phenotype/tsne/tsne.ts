@@ -105,18 +105,16 @@ export interface Tsne {
   lastGradient(): Float64Array;
 }
 
-function resolveOptions(n: number, opts: TsneOptions): ResolvedTsneOptions {
+/** The optimisation schedule shared by the CPU and GPU steppers, with its defaults resolved. */
+export type TsneSchedule = Pick<ResolvedTsneOptions,
+  'perplexity' | 'learningRate' | 'earlyExaggeration' | 'exaggerationIters' | 'initialMomentum' | 'finalMomentum' | 'momentumSwitchIter' | 'minGain' | 'seed' | 'neighbors' | 'exactKlMaxN'>;
+
+export function resolveSchedule(n: number, opts: Omit<TsneOptions, 'method' | 'init' | 'dims' | 'theta'>): TsneSchedule {
   const perplexity = opts.perplexity ?? 30;
   const earlyExaggeration = opts.earlyExaggeration ?? 12;
-  const method = opts.method ?? 'exact';
-  const dims = opts.dims ?? 2;
-  if (!Number.isInteger(dims) || dims < 1) throw new Error(`t-SNE dims must be a positive integer, got ${dims}`);
-  if (method === 'barnes-hut' && dims !== 2) throw new Error('Barnes–Hut t-SNE supports dims = 2 only');
   const lr = opts.learningRate ?? 'auto';
-  const init = opts.init ?? 'random';
   return {
     perplexity,
-    dims,
     learningRate: lr === 'auto' ? Math.max(n / earlyExaggeration / 4, 50) : lr,
     earlyExaggeration,
     exaggerationIters: opts.exaggerationIters ?? 250,
@@ -125,12 +123,43 @@ function resolveOptions(n: number, opts: TsneOptions): ResolvedTsneOptions {
     momentumSwitchIter: opts.momentumSwitchIter ?? 250,
     minGain: opts.minGain ?? 0.01,
     seed: (opts.seed ?? 0) >>> 0,
-    method,
-    theta: opts.theta ?? 0.5,
-    init: typeof init === 'string' ? init : 'given',
     neighbors: opts.neighbors ?? Math.min(n - 1, Math.floor(3 * perplexity)),
     exactKlMaxN: opts.exactKlMaxN ?? 20000,
   };
+}
+
+function resolveOptions(n: number, opts: TsneOptions): ResolvedTsneOptions {
+  const method = opts.method ?? 'exact';
+  const dims = opts.dims ?? 2;
+  if (!Number.isInteger(dims) || dims < 1) throw new Error(`t-SNE dims must be a positive integer, got ${dims}`);
+  if (method === 'barnes-hut' && dims !== 2) throw new Error('Barnes–Hut t-SNE supports dims = 2 only');
+  const init = opts.init ?? 'random';
+  return { ...resolveSchedule(n, opts), dims, method, theta: opts.theta ?? 0.5, init: typeof init === 'string' ? init : 'given' };
+}
+
+/**
+ * The seeded initial embedding (n × dims): given coordinates, PCA scaled to a standard deviation
+ * of 1e-4 along the first axis, or N(0, 1e-4²) per coordinate. Shared by the CPU and GPU steppers
+ * so both start from the same points for a seed.
+ */
+export function initialEmbedding(x: Matrix, n: number, d: number, dims: number, seed: number, init: TsneOptions['init']): Float64Array {
+  const rng = new Rng(seed);
+  const y = new Float64Array(n * dims);
+  if (init instanceof Float32Array || init instanceof Float64Array) {
+    if (init.length !== n * dims) throw new Error(`t-SNE init has ${init.length} values, expected ${n}×${dims}`);
+    y.set(init);
+  } else if (init === 'pca') {
+    const pcs = pcaProject(x, n, d, dims, rng.fork('pca'));
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += pcs[i * dims] ** 2;
+    const sd = Math.sqrt(ss / n);
+    const scale = sd > 0 ? 1e-4 / sd : 1;
+    for (let t = 0; t < n * dims; t++) y[t] = pcs[t] * scale;
+  } else {
+    const r = rng.fork('init');
+    for (let t = 0; t < n * dims; t++) y[t] = r.normal(0, 1e-4);
+  }
+  return y;
 }
 
 /**
@@ -193,29 +222,13 @@ export function createTsne(x: Matrix, n: number, d: number, opts: TsneOptions = 
   if (x.length < n * d) throw new Error(`t-SNE input has ${x.length} values, expected ${n}×${d}`);
   const o = resolveOptions(n, opts);
   const dims = o.dims;
-  const rng = new Rng(o.seed);
 
   const P: Float64Array | CsrMatrix =
     o.method === 'exact'
       ? exactAffinities(x, n, d, o.perplexity).P
       : knnAffinities(x, n, d, o.perplexity, { k: o.neighbors }).P;
 
-  // Initial embedding.
-  const y = new Float64Array(n * dims);
-  if (opts.init instanceof Float32Array || opts.init instanceof Float64Array) {
-    if (opts.init.length !== n * dims) throw new Error(`t-SNE init has ${opts.init.length} values, expected ${n}×${dims}`);
-    y.set(opts.init);
-  } else if (o.init === 'pca') {
-    const pcs = pcaProject(x, n, d, dims, rng.fork('pca'));
-    let ss = 0;
-    for (let i = 0; i < n; i++) ss += pcs[i * dims] ** 2;
-    const sd = Math.sqrt(ss / n);
-    const scale = sd > 0 ? 1e-4 / sd : 1;
-    for (let t = 0; t < n * dims; t++) y[t] = pcs[t] * scale;
-  } else {
-    const r = rng.fork('init');
-    for (let t = 0; t < n * dims; t++) y[t] = r.normal(0, 1e-4);
-  }
+  const y = initialEmbedding(x, n, d, dims, o.seed, opts.init);
 
   const grad = new Float64Array(n * dims);
   const update = new Float64Array(n * dims);
