@@ -23,6 +23,7 @@
  * the same numbers.
  */
 import * as tf from '@tensorflow/tfjs';
+import { batchNorm as sharedBatchNorm, constVar, glorotUniform, heUniform } from '../../../core/train/params';
 import type { Rng } from '../../../core/rng/rng';
 import { conv2dSameCpuGrad, maxPool2x2CpuGrad } from '../../detection/cpuGradients';
 import { conv2dSameMatmulGrad } from '../../style/experiment/convGrad';
@@ -58,26 +59,6 @@ export type CameraModelSpec =
 
 export type CameraModelKind = CameraModelSpec['kind'];
 
-const BN_MOMENTUM = 0.9;
-const BN_EPSILON = 1e-3;
-
-function heUniform(shape: number[], fanIn: number, rng: Rng): tf.Variable {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const limit = Math.sqrt(6 / fanIn);
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = rng.uniform(-limit, limit);
-  return tf.tidy(() => tf.variable(tf.tensor(v, shape)));
-}
-
-function glorotUniform(rows: number, cols: number, rng: Rng): tf.Variable {
-  const limit = Math.sqrt(6 / (rows + cols));
-  const v = new Float32Array(rows * cols);
-  for (let i = 0; i < v.length; i++) v[i] = rng.uniform(-limit, limit);
-  return tf.tidy(() => tf.variable(tf.tensor2d(v, [rows, cols])));
-}
-
-const constVar = (n: number, value: number, trainable = true) => tf.tidy(() => tf.variable(tf.fill([n], value), trainable));
-
 interface Norm {
   gamma: tf.Variable;
   beta: tf.Variable;
@@ -87,15 +68,9 @@ interface Norm {
 
 const createNorm = (c: number): Norm => ({ gamma: constVar(c, 1), beta: constVar(c, 0), mean: constVar(c, 0, false), variance: constVar(c, 1, false) });
 
-/** Batch norm over N, H, W; in training the running moments move towards the batch ones. */
+/** Batch norm over N, H, W with a layer's parameters (core/train/params.ts). */
 function batchNorm(x: tf.Tensor4D, n: Norm, training: boolean): tf.Tensor4D {
-  if (!training) return tf.batchNorm(x, n.mean as tf.Tensor1D, n.variance as tf.Tensor1D, n.beta as tf.Tensor1D, n.gamma as tf.Tensor1D, BN_EPSILON);
-  const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  n.mean.assign(tf.tidy(() => tf.add(tf.mul(n.mean, BN_MOMENTUM), tf.mul(mean, 1 - BN_MOMENTUM))));
-  n.variance.assign(tf.tidy(() => tf.add(tf.mul(n.variance, BN_MOMENTUM), tf.mul(variance, 1 - BN_MOMENTUM))));
-  // Broadcasting ops rather than tf.batchNorm: its gradient tiles per-channel terms to the batch shape.
-  const scale = tf.mul(tf.rsqrt(tf.add(variance, BN_EPSILON)), n.gamma);
-  return tf.add(tf.mul(tf.sub(x, mean), scale), n.beta) as tf.Tensor4D;
+  return sharedBatchNorm(x, n.gamma, n.beta, n.mean, n.variance, training);
 }
 
 /**
@@ -222,7 +197,7 @@ export function createResNet(spec: ResNetSpec, numClasses: number, rng: Rng, opt
       cin = w;
     }
   });
-  const dense = glorotUniform(cin, numClasses, rng);
+  const dense = glorotUniform([cin, numClasses], rng);
   const denseBias = constVar(numClasses, 0);
   const norms = [stemN, ...blocks.flatMap((b) => [b.n1, b.n2, ...(b.proj ? [b.proj.n] : [])])];
   const kernels = [stemK, ...blocks.flatMap((b) => [b.k1, b.k2, ...(b.proj ? [b.proj.k] : [])])];
