@@ -4,6 +4,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { getTestDevice, releaseTestDevice } from '../gpu/testDevice';
+import { knnAccuracy } from '../analysis/agreement';
+import { matrix } from '../analysis/matrix';
 import { analyseProfiles, DEFAULT_ANALYSIS_OPTIONS } from './analyse';
 import { createGpuEngines } from './gpuEngines';
 import { detectRoles } from './roles';
@@ -31,17 +33,7 @@ describe.skipIf(!gpu.device)('analyseProfiles on WebGPU engines', () => {
     expect(res.k).toBe(3);
     for (let i = 0; i < n; i++) expect(res.labels[i]).toBe(res.labels[Math.floor(i / 32) * 32]);
     expect(res.nsc?.accuracy).toBe(1);
-    const e = res.tsne.embedding;
-    let same = 0;
-    for (let i = 0; i < n; i++) {
-      let best = -1, bd = Infinity;
-      for (let j = 0; j < n; j++) {
-        if (j === i) continue;
-        const dd = (e[2 * i] - e[2 * j]) ** 2 + (e[2 * i + 1] - e[2 * j + 1]) ** 2;
-        if (dd < bd) { bd = dd; best = j; }
-      }
-      if (Math.floor(best / 32) === Math.floor(i / 32)) same++;
-    }
-    expect(same).toBe(n);
+    // Map: every point's nearest embedded neighbour is of the same phenotype (1-NN leave-one-out).
+    expect(knnAccuracy(matrix(res.tsne.embedding, n, 2), Array.from({ length: n }, (_, i) => Math.floor(i / 32)), 1)).toBe(1);
   });
 });

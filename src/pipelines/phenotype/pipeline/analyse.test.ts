@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { knnAccuracy } from '../analysis/agreement';
+import { matrix } from '../analysis/matrix';
 import { analyseProfiles, cleanColumns, curveKs, DEFAULT_ANALYSIS_OPTIONS, usablePerplexity, type Reporter } from './analyse';
 import { cpuEngines } from './engines';
 import { detectRoles } from './roles';
@@ -72,19 +74,8 @@ describe('analyseProfiles', () => {
     expect(well.percent).toBeLessThan(2);
     expect(res.curve.intraWell).not.toBeNull();
     expect(res.nsc).toMatchObject({ accuracy: 1, evaluated: 12 });
-    // Map: every point's nearest embedded neighbour is of the same phenotype.
-    const e = res.tsne.embedding;
-    let same = 0;
-    for (let i = 0; i < n; i++) {
-      let best = -1, bd = Infinity;
-      for (let j = 0; j < n; j++) {
-        if (j === i) continue;
-        const dd = (e[2 * i] - e[2 * j]) ** 2 + (e[2 * i + 1] - e[2 * j + 1]) ** 2;
-        if (dd < bd) { bd = dd; best = j; }
-      }
-      if (Math.floor(best / 32) === Math.floor(i / 32)) same++;
-    }
-    expect(same / n, `nearest-neighbour agreement ${same}/${n}`).toBe(1);
+    // Map: every point's nearest embedded neighbour is of the same phenotype (1-NN leave-one-out).
+    expect(knnAccuracy(matrix(res.tsne.embedding, n, 2), Array.from({ length: n }, (_, i) => Math.floor(i / 32)), 1)).toBe(1);
     expect(rep.partials.length).toBe(500 / DEFAULT_ANALYSIS_OPTIONS.snapshotEvery);
     expect(rep.last).toBe(1000);
     expect(res.pca.cumulative[res.pca.components - 1]).toBeGreaterThan(0.9);
