@@ -10,7 +10,7 @@ import { startJob } from '../../../core/jobs/jobStore';
 import { openWorkbenchDb, updateLabels } from '../../../core/storage/db';
 import { Dropzone } from '../../../ui/Dropzone';
 import { FILENAME_PRESETS, detectPreset, parseFileNames } from '../metadata/filename';
-import { joinBbbc021, joinCsv } from '../metadata/csvJoin';
+import { joinBbbc021, joinCsv, parseCsv } from '../metadata/csvJoin';
 import { parseProfiles } from '../metadata/profiles';
 import type { DemoPlateParams } from '../demoPlateJob';
 import { usePhenotype } from './phenotypeStore';
@@ -79,8 +79,8 @@ export function DataSection() {
         lines.push(...j.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.message}`));
       } else {
         for (let f = 0; f < csvFiles.length; f++) {
-          const header = texts[f].replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0];
-          const cols = header.split(/[,;\t]/).map((c) => c.trim().replace(/^"|"$/g, ''));
+          const table = parseCsv(texts[f]);
+          const cols = table.columns;
           const fileCol = cols.find((c) => /file|image|path|name/i.test(c));
           const wellCol = cols.find((c) => /(^|_)well$/i.test(c));
           if (!fileCol && !wellCol) {
@@ -89,7 +89,7 @@ export function DataSection() {
           }
           const plateCol = cols.find((c) => /(^|_)plate$/i.test(c));
           const siteCol = cols.find((c) => /(^|_)(site|field)$/i.test(c));
-          const j = joinCsv(paths, texts[f], {
+          const j = joinCsv(paths, table, {
             key: fileCol ? { by: 'file', column: fileCol, ignoreExtension: true } : { by: 'well', wellColumn: wellCol!, plateColumn: plateCol, siteColumn: siteCol },
             imageMetadata: rows,
           });

@@ -7,7 +7,7 @@
 import { create } from 'zustand';
 import { startJob } from '../../../core/jobs/jobStore';
 import type { ProgressReport } from '../../../core/jobs/progress';
-import { listResults, openWorkbenchDb, putResult } from '../../../core/storage/db';
+import { getSetting, listResults, openWorkbenchDb, putResult, putSetting } from '../../../core/storage/db';
 import { DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type AnalysisResult, type TsneSnapshot } from '../pipeline/analyse';
 import type { EngineChoice, PhenotypeAnalysisParams } from '../pipeline/analysisJob';
 import { detectRoles, type RoleMap } from '../pipeline/roles';
@@ -70,6 +70,7 @@ interface PhenotypeState {
 
 const PIPELINE = 'phenotype';
 const KIND = 'analysis';
+const MARKS_KEY = 'phenotype-marks';
 
 /** Cluster labels currently shown. */
 export function shownLabels(a: AnalysisResult, k: number | null): Int32Array | Uint8Array {
@@ -78,7 +79,8 @@ export function shownLabels(a: AnalysisResult, k: number | null): Int32Array | U
   return i >= 0 ? a.labelsByK[i] : a.labels;
 }
 
-async function save(state: Pick<PhenotypeState, 'profile' | 'analysis' | 'marks' | 'roles' | 'shownK'>): Promise<void> {
+/** The analysis with its profile table (large: written once, when the analysis finishes). */
+async function saveAnalysis(state: Pick<PhenotypeState, 'profile' | 'analysis' | 'roles'>): Promise<void> {
   if (!state.profile || !state.analysis) return;
   const db = await openWorkbenchDb();
   await putResult(db, {
@@ -88,8 +90,13 @@ async function save(state: Pick<PhenotypeState, 'profile' | 'analysis' | 'marks'
     createdAt: Date.now(),
     seed: state.analysis.options.tsne.seed,
     params: { options: state.analysis.options, roles: state.roles, spec: state.profile.spec },
-    data: { profile: state.profile, analysis: state.analysis, marks: state.marks, shownK: state.shownK },
+    data: { profile: state.profile, analysis: state.analysis },
   });
+}
+
+/** The biologist's marks and the shown k (small: written on every change), for the saved analysis. */
+async function saveMarks(state: Pick<PhenotypeState, 'marks' | 'shownK'>): Promise<void> {
+  await putSetting(await openWorkbenchDb(), MARKS_KEY, { marks: state.marks, shownK: state.shownK });
 }
 
 export const usePhenotype = create<PhenotypeState>((set, get) => ({
@@ -135,21 +142,21 @@ export const usePhenotype = create<PhenotypeState>((set, get) => ({
     if (get().jobId !== id) return;
     if (outcome.status === 'done') {
       set({ analysis: outcome.result, jobId: null, shownK: outcome.result.k });
-      await save(get()).catch((e) => set({ error: `The analysis finished but could not be saved: ${(e as Error).message}` }));
+      await Promise.all([saveAnalysis(get()), saveMarks(get())]).catch((e) => set({ error: `The analysis finished but could not be saved: ${(e as Error).message}` }));
     } else {
       set({ jobId: null, error: outcome.status === 'error' ? outcome.message : 'Analysis cancelled' });
     }
   },
   setShownK: (shownK) => {
     set({ shownK, marks: {} });
-    void save(get());
+    void saveMarks(get());
   },
   mark: (cluster, m) => {
     const marks = { ...get().marks };
     if (m) marks[cluster] = m;
     else delete marks[cluster];
     set({ marks });
-    void save(get());
+    void saveMarks(get());
   },
   select: (selection) => set({ selection }),
   setColourBy: (colourBy) => set({ colourBy }),
@@ -159,8 +166,9 @@ export const usePhenotype = create<PhenotypeState>((set, get) => ({
     const db = await openWorkbenchDb();
     const [rec] = (await listResults(db, PIPELINE)).filter((r) => r.kind === KIND);
     if (!rec || get().profile) return;
-    const data = rec.data as { profile: ProfileTable; analysis: AnalysisResult; marks: Record<number, ClusterMark>; shownK: number | null };
+    const data = rec.data as { profile: ProfileTable; analysis: AnalysisResult };
     const params = rec.params as { roles: RoleMap; options: AnalysisOptions };
-    set({ profile: data.profile, analysis: data.analysis, marks: data.marks ?? {}, shownK: data.shownK ?? data.analysis.k, roles: params.roles, options: params.options });
+    const saved = await getSetting<{ marks: Record<number, ClusterMark>; shownK: number | null } | null>(db, MARKS_KEY, null);
+    set({ profile: data.profile, analysis: data.analysis, marks: saved?.marks ?? {}, shownK: saved?.shownK ?? data.analysis.k, roles: params.roles, options: params.options });
   },
 }));
