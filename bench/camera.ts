@@ -21,8 +21,8 @@ import { parseSeeds, selectStyleBackend, styleBackendChoices, type StyleBackendC
 import { runJob } from '../src/core/jobs/protocol';
 import { defaultKernelPath } from '../src/pipelines/style/experiment/classifier';
 import {
-  CAMERA_CONFIGS, createCameraModel, resolveCameraConfig, runCameraExperiment, trainClassifier,
-  type CameraExperimentParams, type CameraExperimentResult, type CameraImageSet, type ConfigName, type RowResult,
+  CAMERA_CONFIGS, createCameraModel, PRESETS, resolveCameraConfig, runCameraExperiment, trainClassifier,
+  type CameraExperimentParams, type ExperimentPreset, type CameraExperimentResult, type CameraImageSet, type ConfigName, type RowResult,
 } from '../src/pipelines/camera/train';
 
 const specs: OptionSpecs = {
@@ -37,6 +37,8 @@ const specs: OptionSpecs = {
   lr: { type: 'number', help: 'Adam learning rate (default: config)' },
   'sim-seed': { type: 'int', help: 'simulator seed (default 0)' },
   'printer-scale': { type: 'number', help: "diagnostic: multiply Manufacturer 2's printer differences by this (default 1 = the simulator's printers)" },
+  'field-of-view': { type: 'number', help: 'fraction of the thesis crop the simulated photos show (default: config, 0.25 small, 1 thesis)' },
+  presets: { type: 'list', help: "simulated presets to run: camera,manufacturer (default), or any of camera, manufacturer, adversarial, binary, colour, crops, halves, or 'all'" },
   'with-downsampled': { type: 'flag', help: 'also train the downsampled (AlexNet/VGG-like) model for camera classification' },
   'skip-sim': { type: 'flag', help: 'skip the simulated experiments' },
   'skip-real': { type: 'flag', help: 'skip the real-crop device identification' },
@@ -162,20 +164,27 @@ async function main(argv: string[]): Promise<number> {
   if (simSeed < 0) throw new UsageError('--sim-seed must be non-negative');
   const printerScale = args.number('printer-scale') ?? 1;
   if (!(printerScale >= 0)) throw new UsageError('--printer-scale must be non-negative');
+  const fieldOfView = args.number('field-of-view') ?? config.fieldOfView;
+  if (!(fieldOfView > 0 && fieldOfView <= 1)) throw new UsageError('--field-of-view must be in (0, 1]');
+  const presetArg = args.list('presets') ?? ['camera', 'manufacturer'];
+  const presets: ExperimentPreset[] = presetArg.includes('all') ? ['camera', 'manufacturer', 'adversarial', 'binary', 'colour', 'crops', 'halves'] : presetArg.map((p) => {
+    if (!(PRESETS as readonly string[]).includes(p)) throw new UsageError(`--presets: unknown preset '${p}' (${PRESETS.join(', ')}, all)`);
+    return p as ExperimentPreset;
+  });
   const t0 = performance.now();
   const m = machineInfo();
   console.log(`Camera-bias benchmark (thesis ch. 6), config '${configName}', seeds ${seeds.join(', ')}, backend ${backend} (${m.cpu}, ${m.cores} cores, Node ${m.node}, tfjs ${m.tfjs})`);
-  console.log(`Simulated photos ${config.imageSize}², ${config.trainPerCell} training + ${config.testPerCell} test per manufacturer × camera cell (sim seed ${simSeed}); ${config.train.epochs} epochs, batch ${config.train.batchSize}, Adam ${config.train.learningRate} (${config.train.lrSchedule})`);
+  console.log(`Simulated photos ${config.imageSize}², ${config.trainPerCell} training + ${config.testPerCell} test per manufacturer × camera cell (field of view ${fieldOfView} of the thesis crop, sim seed ${simSeed}); ${config.train.epochs} epochs, batch ${config.train.batchSize}, Adam ${config.train.learningRate} (${config.train.lrSchedule})`);
   console.log(`Model: ${JSON.stringify(config.model)}`);
   if (printerScale !== 1) console.log(`DIAGNOSTIC RUN: Manufacturer 2's printer differences × ${printerScale} (not the simulator's defaults)`);
 
-  const out: Record<string, unknown> = { config: configName, seeds, backend, machine: m, resolvedConfig: config, printerScale };
+  const out: Record<string, unknown> = { config: configName, seeds, backend, machine: m, resolvedConfig: config, printerScale, fieldOfView };
   const log = (s: string) => console.log(s);
 
   if (!args.flag('skip-sim')) {
-    const experiments: Record<string, CameraExperimentResult> = {};
-    for (const preset of ['camera', 'manufacturer'] as const) {
-      const params: CameraExperimentParams = { preset, config: configName, seeds, source: { kind: 'simulator', seed: simSeed, printerScale }, withDownsampled: preset === 'camera' && args.flag('with-downsampled'), ...overrides };
+    const experiments: Partial<Record<ExperimentPreset, CameraExperimentResult>> = {};
+    for (const preset of presets) {
+      const params: CameraExperimentParams = { preset, config: configName, seeds, source: { kind: 'simulator', seed: simSeed, printerScale, fieldOfView }, withDownsampled: preset === 'camera' && args.flag('with-downsampled'), ...overrides };
       const ts = performance.now();
       const outcome = await runJob((p: CameraExperimentParams, ctx) => runCameraExperiment(p, ctx), params, simSeed, { cancelled: false }, {
         onLog: (line) => {
@@ -187,20 +196,32 @@ async function main(argv: string[]): Promise<number> {
       log(`  ${preset}: ${duration((performance.now() - ts) / 1000)}`);
     }
     const cam = experiments.camera, man = experiments.manufacturer;
-    console.log(`\nSimulated data: ${cam.classes.length} manufacturers × ${cam.cameras.length} cameras; test set ${cam.rows[0].testInputs} photos (balanced); Disjoint ${man.split.trainings.disjoint?.mapping ?? ''}`);
+    const all = presets.map((p) => experiments[p]!);
+    console.log(`\nSimulated data: ${all[0].classes.length} manufacturers × ${all[0].cameras.length} cameras; test set ${all[0].rows[0].testInputs} photos (balanced)${man ? `; Disjoint ${man.split.trainings.disjoint?.mapping ?? ''}` : ''}`);
     console.log('\nTest accuracy (mean ± std over seeds) beside the thesis');
-    for (const r of [...cam.rows, ...man.rows]) console.log(rowLine(r));
-    for (const r of man.rows) {
-      console.log(`    ${r.spec.label}: per camera (summed over seeds)`);
-      for (const line of barLines(r)) console.log(line);
+    for (const e of all) for (const r of e.rows) console.log(rowLine(r));
+    for (const e of all) {
+      for (const r of e.rows.filter((x) => x.bars && x.spec.task === 'manufacturer')) {
+        console.log(`    ${r.spec.label}: per camera (summed over seeds)`);
+        for (const line of barLines(r)) console.log(line);
+      }
     }
-    const byTraining = (k: string) => man.rows.find((r) => r.spec.training === k)?.mean ?? NaN;
-    const camMain = cam.rows.find((r) => r.spec.model === 'main')!.mean;
-    const g = goals(camMain, byTraining('balanced'), byTraining('disjoint'));
-    console.log('\nGoals');
-    for (const x of g) console.log(`  ${goalLine(x)}`);
-    out.simulated = { camera: jsonSafe(cam), manufacturer: jsonSafe(man) };
-    out.goals = g;
+    const crops = experiments.crops?.heatmaps;
+    if (crops) console.log(`\nCrop heatmaps (Figs 6.8/6.9): ${crops.cropsPerImage} crops per test image on a ${crops.grid}² grid, crop accuracy ${t(crops.cropAccuracy)}; per camera image ${crops.perImage.map((p) => `${p.camera} ${t(p.accuracy)}`).join(', ')}`);
+    const adv = experiments.adversarial?.adversarial;
+    if (adv) {
+      console.log(`\nAdversarial perturbations (Fig 6.5), test image ${adv.item} (${adv.cls}, ${adv.camera}) towards ${adv.target}:`);
+      for (const v of adv.views) console.log(`  ${v.model.padEnd(9)} ${v.originalPrediction} → ${v.finalPrediction} ${v.flipped ? `in ${v.steps} steps` : `(not flipped in ${v.steps})`}, max |δ| ${v.maxAbs.toFixed(4)}, mean |δ| ${v.meanAbs.toExponential(2)}, share of |δ| on the code ${t(v.codeShare)} (code area ${t(v.codeArea)})`);
+    }
+    if (cam && man) {
+      const byTraining = (k: string) => man.rows.find((r) => r.spec.training === k)?.mean ?? NaN;
+      const camMain = cam.rows.find((r) => r.spec.model === 'main')!.mean;
+      const g = goals(camMain, byTraining('balanced'), byTraining('disjoint'));
+      console.log('\nGoals');
+      for (const x of g) console.log(`  ${goalLine(x)}`);
+      out.goals = g;
+    }
+    out.simulated = Object.fromEntries(presets.map((p) => [p, jsonSafe(experiments[p]!)]));
   }
 
   if (!args.flag('skip-real')) {

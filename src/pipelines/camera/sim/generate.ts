@@ -20,7 +20,7 @@ import { encode as encodePng } from 'fast-png';
 import { Rng } from '../../../core/rng/rng';
 import type { LabelTemplateId } from '../../../core/data/types';
 import { applyCamera, CAMERAS, getCamera, resolveTraits, DEFAULT_SENSOR_SEED, type CameraProfile, type JpegCodec, type TraitSwitches } from './camera';
-import { drawScene, getPrinter, MANUFACTURER_PRINTERS, renderScene, type PrinterProfile, type SceneSpec } from './scene';
+import { drawScene, getPrinter, MANUFACTURER_PRINTERS, renderScene, viewScene, type PrinterProfile, type SceneSpec } from './scene';
 
 /** Image side in pixels of the thesis data. */
 export const DEFAULT_SIZE = 1024;
@@ -38,6 +38,8 @@ export interface SampleOptions {
   sensorSeed?: number;
   /** JPEG stage: pixel-domain simulation (default) or the real jpeg-js codec (slower, 4:4:4 only). */
   jpegCodec?: JpegCodec;
+  /** Fraction of the thesis crop shown, centred on the code (default 1; see scene.ts viewScene). */
+  fieldOfView?: number;
 }
 
 export interface SampleMeta {
@@ -49,6 +51,7 @@ export interface SampleMeta {
   seed: number;
   index: number;
   size: number;
+  fieldOfView: number;
   traits: TraitSwitches;
 }
 
@@ -86,12 +89,13 @@ export function renderSample(o: SampleOptions): Sample {
   const camera = cameraOf(o.camera);
   const traits = resolveTraits(o.traits);
   const streams = sampleStreams(o.seed, o.index);
+  const fieldOfView = o.fieldOfView ?? 1;
   const spec = drawScene(streams.scene);
-  const { radiance } = renderScene(spec, printer, size, size, streams.printer);
+  const { radiance } = renderScene(viewScene(spec, fieldOfView), printer, size, size, streams.printer);
   const rgba = applyCamera(radiance, size, size, camera, { traits, noiseRng: streams.noise, sensorSeed: o.sensorSeed ?? DEFAULT_SENSOR_SEED, jpegCodec: o.jpegCodec });
   return {
     rgba, width: size, height: size,
-    meta: { manufacturer: printer.id, camera: camera.id, cameraLabel: camera.label, code: spec.lines.join('\n'), seed: o.seed, index: o.index, size, traits },
+    meta: { manufacturer: printer.id, camera: camera.id, cameraLabel: camera.label, code: spec.lines.join('\n'), seed: o.seed, index: o.index, size, fieldOfView, traits },
   };
 }
 
@@ -113,6 +117,7 @@ export interface DatasetOptions {
   /** Same objects (index k) in every cell instead of unique ones. */
   sharedScenes?: boolean;
   jpegCodec?: JpegCodec;
+  fieldOfView?: number;
 }
 
 export interface DatasetSample extends Sample {
@@ -147,7 +152,7 @@ export function* generateDataset(o: DatasetOptions): Generator<DatasetSample> {
     for (let cell = 0; cell < plan.length; cell++) {
       const m = ms[Math.floor(cell / cs.length)], c = cs[cell % cs.length];
       const index = plan[cell].indices[k];
-      const s = renderSample({ manufacturer: m, camera: c, index, size: o.size, seed: o.seed, traits: o.traits, sensorSeed: o.sensorSeed, jpegCodec: o.jpegCodec });
+      const s = renderSample({ manufacturer: m, camera: c, index, size: o.size, seed: o.seed, traits: o.traits, sensorSeed: o.sensorSeed, jpegCodec: o.jpegCodec, fieldOfView: o.fieldOfView });
       yield { ...s, path: samplePath(m.id, c.id, index) };
     }
   }

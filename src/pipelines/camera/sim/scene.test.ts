@@ -3,7 +3,7 @@ import { Rng } from '../../../core/rng/rng';
 import { FONT_5X7, FONT_CHARS, GLYPH_COLS, GLYPH_ROWS, textDots } from './font';
 import { sampleStreams } from './generate';
 import {
-  drawScene, edgeSoftnessPx, generateCode, getPrinter, MANUFACTURER_PRINTERS, MAX_LINE_CHARS, printDots, renderScene,
+  drawScene, edgeSoftnessPx, generateCode, getPrinter, MANUFACTURER_PRINTERS, MAX_LINE_CHARS, printDots, renderScene, renderShading, viewScene,
   type PrinterProfile,
 } from './scene';
 
@@ -201,5 +201,40 @@ describe('scene', () => {
       expect(big.dots[i].x).toBeCloseTo(4 * d.x, 6);
       expect(big.dots[i].y).toBeCloseTo(4 * d.y, 6);
     });
+  });
+});
+
+describe('viewScene (narrower field of view around the code)', () => {
+  // Code centre on the 256-px grid so that view pixel x of a 64² render at fieldOfView 0.25 sits
+  // exactly on pixel x + k of the 256² render of the whole crop.
+  const wide = { ...drawScene(new Rng(21)), texture: { octaves: [] } };
+  wide.code = { ...wide.code, u: 131 / 256, v: 115 / 256 };
+  wide.seam = { u: 0.5, v: 0.47, angle: 0.7, width: 0.004, amp: 0.1 };
+  const f = 0.25, S = 64, W = S / f;
+  const view = viewScene(wide, f);
+
+  it('shows the wide scene’s shading (gradient, dome, highlight, seam) at the matching points', () => {
+    const a = renderShading(view, S, S), b = renderShading(wide, W, W);
+    const kx = Math.round((wide.code.u - f / 2) * W), ky = Math.round((wide.code.v - f / 2) * W);
+    let maxErr = 0;
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) maxErr = Math.max(maxErr, Math.abs(a[y * S + x] - b[(y + ky) * W + x + kx]));
+    expect(maxErr).toBeLessThan(1e-5);
+  });
+
+  it('centres the code and scales its pitch and dots by 1 / fieldOfView', () => {
+    expect(view.code.u).toBe(0.5);
+    expect(view.code.v).toBe(0.5);
+    const p = getPrinter('m1');
+    const dw = printDots(wide, p, W, W, new Rng(3)), dv = printDots(view, p, S, S, new Rng(3));
+    expect(dv.length).toBe(dw.length);
+    const kx = (wide.code.u - f / 2) * W, ky = (wide.code.v - f / 2) * W;
+    for (let i = 0; i < dw.length; i += 17) {
+      expect(dv[i].x).toBeCloseTo(dw[i].x - kx, 6);
+      expect(dv[i].y).toBeCloseTo(dw[i].y - ky, 6);
+    }
+    expect(renderScene(view, p, S, S, new Rng(3)).pitchPx).toBeCloseTo(renderScene(wide, p, W, W, new Rng(3)).pitchPx, 9);
+    expect(viewScene(wide, 1)).toBe(wide);
+    expect(() => viewScene(wide, 0)).toThrow(/fieldOfView/);
+    expect(() => viewScene(wide, 1.5)).toThrow(/fieldOfView/);
   });
 });

@@ -198,6 +198,41 @@ export function drawScene(rng: Rng): SceneSpec {
   return { lines, plastic, light, texture, seam: hasSeam ? seamSpec : null, code: { u, v, angle, pitch } };
 }
 
+/**
+ * The scene as seen through a narrower field of view: the central `fieldOfView` fraction of the
+ * crop around the code's centre, stretched to the whole crop (1 = the scene itself). Positions map
+ * to (p - centre) / fieldOfView + 0.5 and lengths scale by 1 / fieldOfView, so a 128² render with
+ * fieldOfView 0.25 shows the code's middle at the dot size of a 512² render — how a small
+ * configuration keeps the printer's dot-level traits resolvable without rendering 1024² photos.
+ * Lighting terms are re-expressed so the shading over the view is that of the wide scene there.
+ */
+export function viewScene(spec: SceneSpec, fieldOfView: number): SceneSpec {
+  if (!(fieldOfView > 0 && fieldOfView <= 1)) throw new Error(`fieldOfView must be in (0, 1], got ${fieldOfView}`);
+  if (fieldOfView === 1) return spec;
+  const f = fieldOfView, cu = spec.code.u, cv = spec.code.v;
+  const mu = (u: number) => (u - cu) / f + 0.5, mv = (v: number) => (v - cv) / f + 0.5;
+  const L = spec.light;
+  // Gradient term 1 + g·(p - 0.5) with p = centre + f·(p' - 0.5): the constant part moves into the level.
+  const gx = Math.cos(L.gradientAngle) * L.gradient, gy = Math.sin(L.gradientAngle) * L.gradient;
+  const offset = 1 + gx * (cu - 0.5) + gy * (cv - 0.5);
+  const light = {
+    ...L,
+    level: L.level * offset,
+    gradient: (L.gradient * f) / offset,
+    curvature: L.curvature * f * f,
+    domeU: mu(L.domeU), domeV: mv(L.domeV),
+    highlightU: mu(L.highlightU), highlightV: mv(L.highlightV),
+    highlightRadius: L.highlightRadius / f,
+  };
+  return {
+    ...spec,
+    light,
+    texture: { octaves: spec.texture.octaves.map((o) => ({ ...o, along: o.along / f, across: o.across / f })) },
+    seam: spec.seam ? { ...spec.seam, u: mu(spec.seam.u), v: mv(spec.seam.v), width: spec.seam.width / f } : null,
+    code: { ...spec.code, u: 0.5, v: 0.5, pitch: spec.code.pitch / f },
+  };
+}
+
 function hashUnit(i: number, j: number, seed: number): number {
   let h = Math.imul(i, 0x27d4eb2d) ^ Math.imul(j, 0x165667b1) ^ seed;
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);

@@ -87,6 +87,10 @@ describe('runCameraExperiment on a tiny simulator config', () => {
     const oneClass = oneCamera.map((it, i) => ({ ...it, cls: 'a', camera: `c${i % 2}` }));
     const o2 = await runJob((p: CameraExperimentParams, ctx) => runCameraExperiment(p, ctx), { ...tiny('camera'), source: { kind: 'dataset', items: oneClass } }, 1, { cancelled: false });
     expect(o2.status === 'error' && o2.message).toMatch(/only one class/);
+    // Adversarial on MobileNet needs the depthwise input gradient: refused up front where the backend lacks it.
+    const adv = await runJob((p: CameraExperimentParams, ctx) => runCameraExperiment(p, ctx), { ...tiny('adversarial'), model: 'mobilenet', mobilenetFiles: {} }, 1, { cancelled: false });
+    if (tf.getKernel('DepthwiseConv2dNativeBackpropInput', tf.getBackend())) expect(adv.status === 'error' && adv.message).not.toMatch(/depthwise/);
+    else expect(adv.status === 'error' && adv.message).toMatch(/depthwise convolutions, which the 'wasm' backend does not provide/);
 
     const before = tf.memory().numTensors;
     const token = { cancelled: false };

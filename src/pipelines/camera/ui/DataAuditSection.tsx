@@ -32,6 +32,7 @@ export function DataAuditSection() {
   const { datasetId, setDatasetId, source, setSource, items, problems, setLabelled } = useCamera();
   const [size, setSize] = useState(128);
   const [perCell, setPerCell] = useState(24);
+  const [fieldOfView, setFieldOfView] = useState(0.25);
   const [seed, setSeed] = useState(1);
   const [traits, setTraits] = useState<Record<Trait, boolean>>(Object.fromEntries(TRAITS.map((t) => [t, true])) as Record<Trait, boolean>);
   const [progress, setProgress] = useState<ProgressReport | null>(null);
@@ -56,7 +57,7 @@ export function DataAuditSection() {
     const { done } = startJob<CameraSimDatasetParams>({
       kind: 'camera-sim-dataset',
       title: `Simulate batch codes (${2 * CAMERAS.length * perCell} images, ${size}²)`,
-      params: { datasetId: id, name: `Simulated batch codes ${size}² (seed ${seed}${off.length ? `, off: ${off.join(', ')}` : ''})`, perCell, size, seed, traits },
+      params: { datasetId: id, name: `Simulated batch codes ${size}²${fieldOfView < 1 ? `, ${fieldOfView} field of view` : ''} (seed ${seed}${off.length ? `, off: ${off.join(', ')}` : ''})`, perCell, size, seed, traits, fieldOfView },
       seed,
       onProgress: setProgress,
     });
@@ -72,6 +73,11 @@ export function DataAuditSection() {
       <div className="row">
         <strong>Simulator</strong>
         <label>size <select value={size} onChange={(e) => setSize(Number(e.target.value))} data-testid="sim-size">{[64, 128, 256, 512, 1024].map((s) => <option key={s} value={s}>{s}²</option>)}</select></label>
+        <label title="how much of the thesis's photo the image shows, centred on the code: the whole crop (thesis framing; printer dots are sub-pixel below 512²) or a closer view in which the dots stay resolvable at small sizes">field of view <select value={fieldOfView} onChange={(e) => setFieldOfView(Number(e.target.value))} data-testid="sim-fov">
+          <option value={1}>whole crop (thesis)</option>
+          <option value={0.5}>½ around the code</option>
+          <option value={0.25}>¼ around the code (small config)</option>
+        </select></label>
         <label>images per manufacturer × camera <input type="number" min={2} max={1000} value={perCell} onChange={(e) => setPerCell(Math.max(2, Number(e.target.value)))} style={{ width: 70 }} data-testid="sim-per-cell" /></label>
         <label>seed <input type="number" value={seed} onChange={(e) => setSeed(Number(e.target.value))} style={{ width: 70 }} /></label>
         <button onClick={() => void generate()} disabled={busy} data-testid="sim-generate">Generate dataset</button>

@@ -15,6 +15,11 @@ import { JobProgress } from '../../../ui/JobProgress';
 import { Plot } from '../../../ui/Plot';
 import { PRESETS, PRESET_LABELS, type CameraExperimentParams, type CameraExperimentPartial, type CameraExperimentResult, type ConfigName, type ExperimentPreset } from '../train/experiments';
 import { useCamera } from './cameraStore';
+import { useApp } from '../../../app/store';
+import { currentModelSource } from '../../../app/views/ModelsView';
+import type { LoadProgress } from '../../../core/models/loader';
+import { fetchExperimentModels } from '../../style/ui/experimentModels';
+import { MOBILENET_OUTPUT_LAYER } from '../train/experiments';
 
 function RgbaCanvas({ rgba, width, height, size = 200, testId }: { rgba: Uint8ClampedArray; width: number; height: number; size?: number; testId?: string }) {
   const ref = useRef<HTMLCanvasElement>(null);
@@ -43,6 +48,10 @@ export function ExperimentsSection() {
   const [trainPerCell, setTrainPerCell] = useState<number | ''>('');
   const [testPerCell, setTestPerCell] = useState<number | ''>('');
   const [withDownsampled, setWithDownsampled] = useState(false);
+  const [model, setModel] = useState<'resnet' | 'mobilenet'>('resnet');
+  const [loadProgress, setLoadProgress] = useState<LoadProgress | null>(null);
+  const [preparing, setPreparing] = useState(false);
+  const settings = useApp((s) => s.settings);
   const [jobId, setJobId] = useState<string | null>(null);
   const [progress, setProgress] = useState<ProgressReport | null>(null);
   const [partial, setPartial] = useState<CameraExperimentPartial | null>(null);
@@ -69,8 +78,22 @@ export function ExperimentsSection() {
       }
       src = { kind: 'dataset', items: inputs };
     }
+    let mobilenetFiles: Record<string, ArrayBuffer> | undefined;
+    if (model === 'mobilenet') {
+      setPreparing(true);
+      try {
+        mobilenetFiles = (await fetchExperimentModels({ style: false, transformer: 'int8', mobilenetLayer: MOBILENET_OUTPUT_LAYER }, currentModelSource(settings), setLoadProgress)).mobilenetFiles;
+      } catch (e) {
+        setError(`Could not load the MobileNet v1 files: ${(e as Error).message}`);
+        return;
+      } finally {
+        setPreparing(false);
+        setLoadProgress(null);
+      }
+    }
     const params: CameraExperimentParams = {
       preset, config, seeds: Array.from({ length: seeds }, (_, i) => i + 1), source: src, withDownsampled,
+      ...(mobilenetFiles ? { model: 'mobilenet' as const, mobilenetFiles } : {}),
       splitSeed: split.seed, ...(split.mapping ? { disjointMapping: split.mapping } : {}), ...(split.partialCameras.length ? { partialCameras: split.partialCameras } : {}),
       ...(epochs !== '' ? { epochs } : {}),
       ...(trainPerCell !== '' ? { trainPerCell } : {}),
@@ -117,11 +140,16 @@ export function ExperimentsSection() {
           <option value="dataset">the chosen dataset ({items.length} labelled images)</option>
         </select></label>
         {source === 'simulator' && <label>simulator seed <input type="number" value={simSeed} onChange={(e) => setSimSeed(Number(e.target.value))} style={{ width: 60 }} /></label>}
+        <label title="ResNet-style CNN trained from scratch on full-resolution input, or ImageNet MobileNet v1 (frozen, files from the model registry or the local model folder) with a trained dense head">model <select value={model} onChange={(e) => setModel(e.target.value as 'resnet' | 'mobilenet')} data-testid="camera-model">
+          <option value="resnet">ResNet from scratch (full resolution)</option>
+          <option value="mobilenet">MobileNet v1 (ImageNet, frozen) + head</option>
+        </select></label>
         <label title="also train a model that downsamples its input first (the thesis's AlexNet/VGG observation)">
           <input type="checkbox" checked={withDownsampled} onChange={(e) => setWithDownsampled(e.target.checked)} /> + downsampled model
         </label>
         <JobBackendSelect job={job} testId="camera-backend" />
-        <button onClick={() => void run()} disabled={jobId !== null} data-testid="camera-run">Run</button>
+        <button onClick={() => void run()} disabled={jobId !== null || preparing} data-testid="camera-run">Run</button>
+        {preparing && <span>Loading MobileNet v1 files…{loadProgress && <> <progress value={loadProgress.loaded} max={loadProgress.total} /> {loadProgress.file}</>}</span>}
         {jobId && (
           <>
             <JobProgress progress={progress} unit="steps" />
