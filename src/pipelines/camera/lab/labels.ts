@@ -110,6 +110,7 @@ function fromManifest(inputs: readonly LabelInput[], src: Extract<TwoLabelSource
     items.push({ id: input.id ?? index, path, cls, camera });
   });
   for (const p of join.unknownInManifest) problems.push({ path: p, reason: 'manifest row matches no image' });
+  for (const a of join.ambiguous) problems.push({ path: a.row, reason: `manifest row fits ${a.files.length > 1 ? `${a.files.length} images` : `'${a.files[0]}' like another row`} ambiguously; not applied` });
   return { items, problems };
 }
 

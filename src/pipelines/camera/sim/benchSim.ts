@@ -8,6 +8,8 @@
  * the one-core speed when other work shares the machine), and a per-stage breakdown at 1024² for
  * cam-A (with the jpeg-js codec for comparison), as one JSON object.
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Rng } from '../../../core/rng/rng';
 import {
   applyColourMatrix, applySensorNoise, applyTone, CAMERAS, demosaic, denoise, getCamera, mosaic,
@@ -22,10 +24,14 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-/** Images per second by wall clock and by this process's CPU time (robust to other load on the machine). */
-function rate(size: number, n: number): { wall: number; cpu: number } {
+/**
+ * Images per second by wall clock and by this process's CPU time (robust to other load on the
+ * machine). `warmUp` first renders one image of every cell (JIT, PRNU cache); a repeat at the same
+ * size may skip it.
+ */
+export function rate(size: number, n: number, warmUp = true): { wall: number; cpu: number } {
   const cells = MANUFACTURER_PRINTERS.flatMap((m) => CAMERAS.map((c) => [m.id, c.id] as const));
-  for (const [m, c] of cells) renderSample({ manufacturer: m, camera: c, index: 999, size, seed: 1 }); // warm-up, PRNU cache
+  if (warmUp) for (const [m, c] of cells) renderSample({ manufacturer: m, camera: c, index: 999, size, seed: 1 });
   const t0 = performance.now(), c0 = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const [m, c] = cells[i % cells.length];
@@ -68,11 +74,13 @@ function stages(size: number, reps: number): Record<string, number> {
   return t;
 }
 
-const n128 = arg('n128', 100), n1024 = arg('n1024', 5);
-const result = {
-  node: process.version,
-  imagesPerSecond128: rate(128, n128),
-  imagesPerSecond1024: rate(1024, n1024),
-  msPerStage1024: stages(1024, 2),
-};
-console.log(JSON.stringify(result, null, 2));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const n128 = arg('n128', 100), n1024 = arg('n1024', 5);
+  const result = {
+    node: process.version,
+    imagesPerSecond128: rate(128, n128),
+    imagesPerSecond1024: rate(1024, n1024),
+    msPerStage1024: stages(1024, 2),
+  };
+  console.log(JSON.stringify(result, null, 2));
+}

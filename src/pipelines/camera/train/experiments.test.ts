@@ -3,11 +3,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useWasmOrCpu } from '../../../core/backend/testBackend';
 import { runJob } from '../../../core/jobs/protocol';
 import {
-  CAMERA_CONFIGS, centreCrop, codeShare, presetRows, scaledPrinters, resolveCameraConfig, runCameraExperiment, summariseRow, THESIS_TABLES, thesisColumn,
-  type CameraExperimentParams, type CameraExperimentResult, type DatasetItemInput, type RowResult,
+  CAMERA_CONFIGS, centreCrop, codeShare, experimentSplits, imageSet, presetRows, simulatorData, scaledPrinters, resolveCameraConfig, runCameraExperiment, summariseRow, THESIS_TABLES, thesisColumn,
+  type CameraCheckpoint, type CameraExperimentParams, type CameraExperimentResult, type DatasetItemInput, type RowResult,
 } from './experiments';
 import type { CameraBar } from './evaluate';
-import { createCameraModel } from './models';
+import { createCameraModel, importWeights } from './models';
+import { cameraCheckpointZip } from './job';
+import { predictLabels } from './evaluate';
+import { inputBatch } from './train';
+import { importWeightsFromZip } from '../../../core/export/modelZip';
 import { Rng } from '../../../core/rng/rng';
 
 beforeAll(async () => {
@@ -122,6 +126,40 @@ describe('runCameraExperiment on a tiny simulator config', () => {
     expect(result.problems.some((p) => p.message.includes('68²'))).toBe(true);
     expect(result.cameras).toEqual(['P', 'Q']);
     expect(result.rows[0].testInputs).toBe(8);
+  });
+});
+
+describe('checkpoints', () => {
+  it('saves every run’s final model, and the zip restores a model that scores the run’s test accuracy', async () => {
+    const saved: CameraCheckpoint[] = [];
+    const params = tiny('camera', { seeds: [1, 2], epochs: 2 });
+    const out = await runJob((p: CameraExperimentParams, ctx) => runCameraExperiment(p, ctx, { saveCheckpoint: async (c) => void saved.push(c) }), params, 1, { cancelled: false });
+    if (out.status !== 'done') throw new Error(out.status === 'error' ? out.message : out.status);
+    const result = out.result as CameraExperimentResult;
+    expect(saved.map((c) => [c.meta.seed, c.meta.epoch, c.meta.epochs])).toEqual([[1, 2, 2], [2, 2, 2]]);
+    expect(new Set(saved.map((c) => c.key)).size).toBe(2);
+    expect(saved[0].meta.labels).toEqual(result.cameras);
+
+    // Rebuild the second seed's model from its zip and score the same balanced test set.
+    const c = saved[1];
+    const zipped = importWeightsFromZip<CameraCheckpoint['meta']>(await cameraCheckpointZip(c));
+    const model = createCameraModel(zipped.config.model, zipped.config.labels.length, new Rng(999), { imageSize: zipped.config.imageSize });
+    const t = (prefix: string) => Object.keys(zipped.weights).filter((k) => k.startsWith(prefix)).sort((a, b) => Number(a.split('/')[1]) - Number(b.split('/')[1])).map((k) => zipped.weights[k]);
+    importWeights(model, {
+      trainable: await Promise.all(t('trainable/').map(async (x) => ({ shape: x.shape, data: (await x.data()) as Float32Array }))),
+      nonTrainable: await Promise.all(t('nonTrainable/').map(async (x) => ({ shape: x.shape, data: (await x.data()) as Float32Array }))),
+    });
+    tf.dispose(Object.values(zipped.weights));
+    const data = await simulatorData({ seed: 3, size: 64, perCell: 6, fieldOfView: CAMERA_CONFIGS.small.fieldOfView });
+    const splits = experimentSplits(data, presetRows('camera'), { seed: 0, testPerCell: 2, trainPerCell: 4 });
+    const set = imageSet(data, splits.test.items, 'camera', splits.classes, splits.cameras);
+    const { predicted } = await predictLabels(model, set.labels.length, (i, n) => {
+      const b = inputBatch(set, Array.from({ length: n }, (_, k) => i + k), 'full');
+      return tf.tensor4d(b.data, b.shape);
+    }, 8);
+    model.dispose();
+    const accuracy = predicted.reduce((s, v, i) => s + (v === set.labels[i] ? 1 : 0), 0) / predicted.length;
+    expect(accuracy).toBeCloseTo(result.rows[0].runs[1].accuracy, 10);
   });
 });
 

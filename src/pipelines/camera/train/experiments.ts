@@ -40,7 +40,7 @@ import { auditBias } from '../lab/audit';
 import { describeSplit } from '../lab/splits';
 import { CAMERAS } from '../sim';
 import { type CameraBar, type Evaluation } from './evaluate';
-import { createCameraModel, type CameraModelSpec } from './models';
+import { createCameraModel, type CameraModelSpec, type WeightsSnapshot } from './models';
 import { epochShape } from '../../style/experiment/train';
 import { trainClassifier, type EpochPoint, type TrainConfig, type TrainRunResult } from './train';
 import { THESIS_TABLES, thesisColumn, PRESETS, type TrainingKind, type ModelRole, MOBILENET_OUTPUT_LAYER, type CameraExperimentConfig, type RowSpec, presetRows, resolveCameraConfig } from './presets';
@@ -56,8 +56,20 @@ export * from './views';
 // ---------------------------------------------------------------------------------------------
 // The experiment
 
+/** A trained model of one row and seed, handed to `ExperimentDeps.saveCheckpoint`. */
+export interface CameraCheckpoint {
+  name: string;
+  /** Same for every save of one run (a later epoch replaces the earlier one). */
+  key: string;
+  weights: WeightsSnapshot;
+  /** Everything needed to rebuild and use the model: spec, labels, input size and mode, seeds. */
+  meta: { preset: string; row: string; label: string; seed: number; epoch: number; epochs: number; model: CameraModelSpec; labels: string[]; imageSize: number; input: string; augment: string; testAccuracy: number | null };
+}
+
 export interface ExperimentDeps {
   decode?: (bytes: Uint8Array, path: string) => Promise<DecodedImage>;
+  /** Stores a trained model (after the last epoch of every run, and every `checkpointEvery` epochs). */
+  saveCheckpoint?: (c: CameraCheckpoint) => Promise<void>;
 }
 
 function validateParams(p: CameraExperimentParams): void {
@@ -193,9 +205,23 @@ export async function runCameraExperiment(params: CameraExperimentParams, ctx: J
         const live: EpochPoint[] = [];
         const { result: run, classifier } = await trainClassifier(
           { train: trainSet, test: testSet, labelNames: labels, cameraNames: cameras, classNames: classes },
-          { seed, config: trainConfig, keepClassifier: keep, createClassifier: (rng) => createCameraModel(modelSpec(row.model), labels.length, rng, { path, backbone: bb, imageSize: data.width }) },
+          {
+            seed, config: trainConfig, keepClassifier: keep, createClassifier: (rng) => createCameraModel(modelSpec(row.model), labels.length, rng, { path, backbone: bb, imageSize: data.width }),
+            checkpointEvery: deps.saveCheckpoint ? (params.checkpointEvery ?? trainConfig.epochs) : undefined,
+          },
           {
             checkpoint,
+            onCheckpoint: deps.saveCheckpoint
+              ? (weights, epoch) => deps.saveCheckpoint!({
+                  name: `${row.label}, seed ${seed}, epoch ${epoch}/${trainConfig.epochs}`,
+                  key: `${row.id}-seed${seed}`,
+                  weights,
+                  meta: {
+                    preset: params.preset, row: row.id, label: row.label, seed, epoch, epochs: trainConfig.epochs, model: modelSpec(row.model), labels,
+                    imageSize: data.width, input: row.input, augment: row.augment, testAccuracy: live.length ? live[live.length - 1].testAccuracy : null,
+                  },
+                })
+              : undefined,
             onStep: (s, totalSteps, epoch) => progress(base + s, `${row.label}, seed ${seed}: epoch ${epoch + 1}/${trainConfig.epochs}, step ${s}/${totalSteps}`),
             onEpoch: (point) => {
               ctx.log(`${row.label}, seed ${seed}: epoch ${point.epoch}/${trainConfig.epochs} loss ${point.trainLoss.toFixed(3)}, train ${(100 * point.trainAccuracy).toFixed(1)} %, test ${(100 * point.testAccuracy).toFixed(1)} %`);

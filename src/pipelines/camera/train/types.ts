@@ -46,6 +46,8 @@ export interface CameraExperimentParams {
   disjointMapping?: DisjointMapping;
   /** Partial: the cameras kept (default: the first class's Disjoint cameras, as in the thesis). */
   partialCameras?: string[];
+  /** With a checkpoint store (the job): also save every run's model every this many epochs (default: after the last only). */
+  checkpointEvery?: number;
   /** Overrides of the config. */
   epochs?: number;
   imageSize?: number;

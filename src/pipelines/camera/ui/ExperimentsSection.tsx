@@ -170,6 +170,7 @@ function ExperimentResultView({ result, done }: { result: CameraExperimentPartia
     <div data-testid={done ? 'camera-result' : 'camera-partial'}>
       <p className="small">
         Classes {result.classes.join(', ')}; cameras {result.cameras.join(', ')}. Test set: {result.split.test}. Seeds {result.seeds.join(', ')}.
+        {' '}Each run’s trained model is saved under Checkpoints in the Jobs view (zip export).
       </p>
       <table className="small" data-testid="camera-result-table">
         <thead><tr><th>setting</th><th>train images</th><th>test accuracy (mean ± std)</th><th>worst group</th><th>thesis ({result.rows[0]?.thesisReference.model ?? 'ResNet34'})</th></tr></thead>
