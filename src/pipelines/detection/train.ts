@@ -5,7 +5,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/rng/rng';
-import type { AssignmentKind, AssignmentOptions } from './assignment';
+import type { Assignment, AssignmentKind, AssignmentOptions } from './assignment';
+import { isGpuAssignmentKind } from './gpu/assignGpu';
+import { assignBatchFromTensors } from './gpu/assignTensors';
+import { tfjsWebGpuDevice } from './gpu/tfjsDevice';
 import { toCenterBox, type Box, type CenterBox } from './boxes';
 import { assignBatch, assignmentLoss, detectionLoss, splitPredictions, type LossTerms } from './losses';
 import { detectorForward, type DetectorConfig, type DetectorWeights } from './model';
@@ -47,6 +50,8 @@ export interface TrainStepOptions extends AssignmentOptions {
    * pass under that assignment (no blocking GPU read-back; for WebGPU/WebGL). Default: by backend.
    */
   readback?: 'sync' | 'async';
+  /** With 'async' on tfjs's WebGPU backend: assign with the WGSL kernel (default) or read back and assign in TypeScript (false). */
+  assignOnGpu?: boolean;
 }
 
 export interface TrainStepResult {
@@ -70,10 +75,19 @@ export async function trainStep(
     build = (boxes, confidences) => detectionLoss(options.kind, boxes, confidences, groundTruth, options);
   } else {
     const first = detectorForward(weights, images, config);
-    const [b, c] = await Promise.all([first.boxes.data(), first.confidences.data()]);
-    tf.dispose([first.boxes, first.confidences]);
-    const predictions = splitPredictions(b as Float32Array, c as Float32Array, images.shape[0]);
-    const assignments = assignBatch(options.kind, predictions, groundTruth, options);
+    let assignments: Assignment[];
+    try {
+      if (options.assignOnGpu !== false && tfjsWebGpuDevice() && isGpuAssignmentKind(options.kind)) {
+        // The WGSL assignment kernel (gpu/assignGpu.ts) reads the predictions where they are and
+        // returns only the detector indices and the confidence targets.
+        assignments = await assignBatchFromTensors(options.kind, first.boxes, first.confidences, groundTruth, options);
+      } else {
+        const [b, c] = await Promise.all([first.boxes.data(), first.confidences.data()]);
+        assignments = assignBatch(options.kind, splitPredictions(b as Float32Array, c as Float32Array, images.shape[0]), groundTruth, options);
+      }
+    } finally {
+      tf.dispose([first.boxes, first.confidences]);
+    }
     build = (boxes, confidences) => assignmentLoss(boxes, confidences, groundTruth, assignments, options.scale);
   }
   let terms: tf.Scalar[] = [];
