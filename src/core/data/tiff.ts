@@ -50,14 +50,26 @@ function corrupt(e: unknown): TiffError {
   return new TiffError(`TIFF is truncated or corrupt: ${message}`);
 }
 
+/** The bytes as an ArrayBuffer; copied only when the view covers part of its buffer (geotiff only reads it). */
 function toArrayBuffer(input: ArrayBuffer | Uint8Array): ArrayBuffer {
   if (input instanceof ArrayBuffer) return input;
+  if (input.byteOffset === 0 && input.byteLength === input.buffer.byteLength && input.buffer instanceof ArrayBuffer) return input.buffer;
   return input.buffer.slice(input.byteOffset, input.byteOffset + input.byteLength) as ArrayBuffer;
 }
 
 async function open(buffer: ArrayBuffer): Promise<{ tiff: GeoTIFF; pages: number }> {
   if (sniffFormat(new Uint8Array(buffer, 0, Math.min(8, buffer.byteLength))) !== 'tiff') {
     throw new TiffError('not a TIFF file (missing II*/MM* signature)');
+  }
+  // A file cut before its first image directory gets a plain reason, not geotiff's DataView error.
+  const view = new DataView(buffer);
+  const little = view.getUint8(0) === 0x49;
+  const bigTiff = view.getUint16(2, little) === 43;
+  if (buffer.byteLength >= (bigTiff ? 16 : 8)) {
+    const first = bigTiff ? Number(view.getBigUint64(8, little)) : view.getUint32(4, little);
+    if (first + 2 > buffer.byteLength) {
+      throw new TiffError(`TIFF is truncated or corrupt: its first image directory starts at byte ${first} but the file has ${buffer.byteLength} bytes`);
+    }
   }
   try {
     const tiff = await fromArrayBuffer(buffer);
