@@ -12,7 +12,7 @@ if (!process.env.VK_ICD_FILENAMES && existsSync(swiftshader)) {
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts', 'cli/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'gpu-runner/**', 'bench/out/**'],
     environment: 'node',
     testTimeout: 120_000,

@@ -4,13 +4,13 @@
  * Images are padded right/bottom to multiples of 32, so boxes keep their coordinates.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { JobHandler } from '../../core/jobs/protocol';
+import type { JobContext, JobHandler } from '../../core/jobs/protocol';
 import { inferenceNmsIou } from './assignment';
 import { loadDetectorCheckpoint } from './checkpoint';
 import { predict, toDetections } from './inference';
 import { countMae, countRmse, evaluateDetections, type DetectionReport, type ImageDetections } from './metrics';
 import { disposeDetectorWeights } from './model';
-import { decodeWithCanvas } from '../../core/data/decode';
+import { decodeWithCanvas, type DecodeFn } from '../../core/data/decode';
 import { loadAnnotatedFolder, noAnnotatedImagesError, padToMultipleOf32, type FolderFile, type FolderProblem } from './realImages';
 
 export interface DetectionEvaluateParams {
@@ -39,10 +39,11 @@ export interface DetectionEvaluateResult {
   problems: FolderProblem[];
 }
 
-export const detectionEvaluateJob: JobHandler<DetectionEvaluateParams, DetectionEvaluateResult> = async (params, ctx) => {
+/** The evaluation with an injected image decoder (the job passes the canvas decoder, the CLI Node's). */
+export async function evaluateCheckpointOnFolder(params: DetectionEvaluateParams, ctx: JobContext, decode: DecodeFn): Promise<DetectionEvaluateResult> {
   const threshold = params.threshold ?? 0.5;
   ctx.progress(0, 1, 'reading and decoding the folder');
-  const folder = await loadAnnotatedFolder(params.files, decodeWithCanvas, {
+  const folder = await loadAnnotatedFolder(params.files, decode, {
     limit: params.limit,
     onProgress: (done, total) => ctx.progress(done, total * 2, 'decoding'),
   });
@@ -79,4 +80,6 @@ export const detectionEvaluateJob: JobHandler<DetectionEvaluateParams, Detection
     counts,
     problems: folder.problems,
   };
-};
+}
+
+export const detectionEvaluateJob: JobHandler<DetectionEvaluateParams, DetectionEvaluateResult> = (params, ctx) => evaluateCheckpointOnFolder(params, ctx, decodeWithCanvas);

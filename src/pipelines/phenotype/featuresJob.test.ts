@@ -10,30 +10,15 @@ import { Rng } from '../../core/rng/rng';
 import { getFeatures, openWorkbenchDb, putItems } from '../../core/storage/db';
 import type { JobContext } from '../../core/jobs/protocol';
 import { extractDatasetFeatures, type PhenotypeFeaturesParams } from './featuresJob';
+import { tinyBackboneFiles as tinyBackbone } from './features/testdata/tinyBackbone';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-/** A tiny conv backbone with two feature layers (conv_a: 4 maps, conv_b: 3 maps), saved as tfjs layers files. */
+/** The tiny test backbone as the picked files of a custom backbone. */
 async function tinyBackboneFiles(): Promise<{ name: string; blob: Blob }[]> {
-  const input = tf.input({ shape: [null, null, 3] as unknown as number[], name: 'img' });
-  const a = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv_a', kernelInitializer: tf.initializers.randomNormal({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
-  const r = tf.layers.reLU({ name: 'relu_a' }).apply(a) as tf.SymbolicTensor;
-  const b = tf.layers.conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', name: 'conv_b', kernelInitializer: tf.initializers.randomNormal({ seed: 2 }) }).apply(r) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: b });
-  let art: tf.io.ModelArtifacts | undefined;
-  await model.save(tf.io.withSaveHandler(async (x) => {
-    art = x;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
-  model.dispose();
-  const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(art!.weightData));
-  const json = { modelTopology: art!.modelTopology, format: 'layers-model', weightsManifest: [{ paths: ['group1-shard1of1'], weights: art!.weightSpecs }] };
-  return [
-    { name: 'model.json', blob: new Blob([JSON.stringify(json)]) },
-    { name: 'group1-shard1of1', blob: new Blob([weights.slice()]) },
-  ];
+  return (await tinyBackbone()).map((f) => ({ name: f.name, blob: new Blob([f.bytes.slice()]) }));
 }
 
 function ctx(logs: string[]): JobContext {
@@ -89,6 +74,14 @@ describe('phenotype features job', () => {
     const other = await extractDatasetFeatures({ ...params, preprocess: { maxSide: 8 } }, ctx(logs), decode);
     expect(other.key).not.toBe(res.key);
     expect(other.cached).toBe(false);
+    // So is a model with the same file names and sizes but other weights (e.g. retrained).
+    const weights = new Float32Array(await files[1].blob.arrayBuffer()).map((v) => v * 2);
+    const retrained = [files[0], { name: files[1].name, blob: new Blob([weights]) }];
+    expect(retrained[1].blob.size).toBe(files[1].blob.size);
+    const third = await extractDatasetFeatures({ ...params, custom: { files: retrained, normalisation: 'unit' } }, ctx(logs), decode);
+    expect(third.key).not.toBe(res.key);
+    expect(third.cached).toBe(false);
+    expect(Array.from((await getFeatures(db, third.key))!.data.slice(0, 7))).not.toEqual(got);
   });
 
   it('names a missing layer and an empty layer list', async () => {

@@ -17,7 +17,7 @@ import type { ModelSource } from '../../core/models/loader';
 import { sha256Hex } from '../../core/models/sha256';
 import { getFeatures, getFile, getItems, openWorkbenchDb, putFeatures, type FeatureRecord } from '../../core/storage/db';
 import { customBackbone, getBackbone, type Backbone, type BackboneId, type InputNormalisation } from './features/backbones';
-import { createFeatureExtractor } from './features/extractor';
+import { createFeatureExtractor, type FeatureExtractor } from './features/extractor';
 import { deepestLayer, loadBackboneModel, topologyLayerNames } from './features/pipeline';
 import { preprocessImage, type PreprocessOptions, type RgbImage } from './features/preprocess';
 
@@ -43,14 +43,27 @@ export interface PhenotypeFeaturesResult {
   imagesPerSec: number | null;
 }
 
-/** Cache key: sha256 of everything that determines the features. */
+/**
+ * Cache key: sha256 of everything that determines the features. A custom model counts by the
+ * content of its files: a retrained or edited model with the same file names and sizes is a
+ * different model.
+ */
 export async function featureCacheKey(p: PhenotypeFeaturesParams, items: readonly Pick<DatasetItem, 'id' | 'bytes'>[]): Promise<string> {
-  const custom = p.custom ? { files: p.custom.files.map((f) => [f.name, f.blob.size]), normalisation: p.custom.normalisation } : null;
+  const custom = p.custom
+    ? { files: await Promise.all(p.custom.files.map(async (f) => [f.name, await sha256Hex(await f.blob.arrayBuffer())])), normalisation: p.custom.normalisation }
+    : null;
   const spec = JSON.stringify({ v: 1, dataset: p.datasetId, items: items.map((i) => [i.id, i.bytes]), backbone: p.backbone, layers: p.layers, preprocess: p.preprocess, custom });
   return `features-${(await sha256Hex(new TextEncoder().encode(spec))).slice(0, 32)}`;
 }
 
-async function loadModel(p: PhenotypeFeaturesParams, ctx: JobContext): Promise<{ model: tf.LayersModel; backbone: Backbone }> {
+/**
+ * The backbone model truncated after its deepest requested layer: a registry backbone from
+ * `p.source` (sha256-checked by the loader), or the custom tfjs layers files. Shared with the CLI.
+ */
+export async function loadFeatureModel(
+  p: Pick<PhenotypeFeaturesParams, 'backbone' | 'layers' | 'source' | 'custom'>,
+  ctx: Pick<JobContext, 'progress'>,
+): Promise<{ model: tf.LayersModel; backbone: Backbone }> {
   if (p.backbone === 'custom') {
     if (!p.custom || p.custom.files.length === 0) throw new Error('Custom backbone: pick the folder of a tfjs layers model (model.json and its weight files)');
     const files = new Map<string, ArrayBuffer>();
@@ -76,6 +89,68 @@ async function loadModel(p: PhenotypeFeaturesParams, ctx: JobContext): Promise<{
   return { model, backbone };
 }
 
+/** One image to featurise: an id for the caller, its path (for messages) and its bytes on demand. */
+export interface FeatureSource {
+  id: number;
+  path: string;
+  read(): Promise<Uint8Array>;
+}
+
+export interface FeaturisedImages {
+  /** One row per image that could be featurised, in input order. */
+  rows: Float32Array[];
+  ids: number[];
+  failures: FeatureRecord['failures'];
+}
+
+/**
+ * Decode → preprocess → CNN features for each source, in batches of same-sized images. An image
+ * that cannot be read, decoded or preprocessed is listed in `failures` with its reason and the
+ * others go on; throws only when no image could be featurised (or on cancel).
+ */
+export async function featuriseImages(
+  sources: readonly FeatureSource[],
+  ex: FeatureExtractor,
+  opts: { preprocess: PreprocessOptions; batchSize: number; decode: DecodeFn },
+  ctx: JobContext,
+): Promise<FeaturisedImages> {
+  const batchSize = Math.max(1, opts.batchSize);
+  const rows: Float32Array[] = [];
+  const ids: number[] = [];
+  const failures: FeatureRecord['failures'] = [];
+  const notes = new Map<string, number>();
+  let pending: { source: FeatureSource; rgb: RgbImage }[] = [];
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const feats = await ex.extractBatch(pending.map((x) => x.rgb), batchSize);
+    pending.forEach((x, i) => {
+      rows.push(feats[i]);
+      ids.push(x.source.id);
+    });
+    pending = [];
+  };
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i];
+    try {
+      const img = await opts.decode(await source.read(), source.path);
+      const rgb = preprocessImage(img, opts.preprocess);
+      for (const n of rgb.notes) notes.set(n, (notes.get(n) ?? 0) + 1);
+      pending.push({ source, rgb });
+    } catch (e) {
+      failures.push({ id: source.id, path: source.path, reason: (e as Error).message });
+      ctx.log(`${source.path}: ${(e as Error).message}`);
+    }
+    if (pending.length >= batchSize) await flush();
+    ctx.progress(i + 1, sources.length, source.path);
+    if ((i + 1) % 16 === 0) ctx.partial({ done: i + 1, failures: failures.length });
+    await ctx.checkpoint();
+  }
+  await flush();
+  for (const [n, count] of notes) ctx.log(`${n}${count > 1 ? ` (${count} images)` : ''}`);
+  if (rows.length === 0) throw new Error(`No image could be featurised: ${failures.slice(0, 3).map((f) => `${f.path}: ${f.reason}`).join('; ')}`);
+  return { rows, ids, failures };
+}
+
 export async function extractDatasetFeatures(p: PhenotypeFeaturesParams, ctx: JobContext, decode: DecodeFn): Promise<PhenotypeFeaturesResult> {
   if (p.layers.length === 0) throw new Error('Choose at least one layer to take features from');
   const db = await openWorkbenchDb();
@@ -89,49 +164,25 @@ export async function extractDatasetFeatures(p: PhenotypeFeaturesParams, ctx: Jo
     return { key, n: hit.n, dim: hit.dim, failures: hit.failures.length, cached: true, imagesPerSec: null };
   }
   ctx.progress(0, items.length, 'Loading the backbone');
-  const { model, backbone } = await loadModel(p, ctx);
+  const { model, backbone } = await loadFeatureModel(p, ctx);
   const ex = createFeatureExtractor(model, p.layers, backbone.normalise, { ownsModel: true });
-  const batchSize = Math.max(1, p.batchSize ?? 8);
-  const rows: Float32Array[] = [];
-  const itemIds: number[] = [];
-  const failures: FeatureRecord['failures'] = [];
-  const notes = new Map<string, number>();
+  const sources: FeatureSource[] = items.map((item) => ({
+    id: item.id,
+    path: item.path,
+    read: async () => {
+      const blob = await getFile(db, p.datasetId, item.id);
+      if (!blob) throw new Error('its bytes are no longer stored (re-ingest the folder)');
+      return new Uint8Array(await blob.arrayBuffer());
+    },
+  }));
   const t0 = performance.now();
+  let out: FeaturisedImages;
   try {
-    let pending: { item: DatasetItem; rgb: RgbImage }[] = [];
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const feats = await ex.extractBatch(pending.map((x) => x.rgb), batchSize);
-      pending.forEach((x, i) => {
-        rows.push(feats[i]);
-        itemIds.push(x.item.id);
-      });
-      pending = [];
-    };
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      try {
-        const blob = await getFile(db, p.datasetId, item.id);
-        if (!blob) throw new Error('its bytes are no longer stored (re-ingest the folder)');
-        const img = await decode(new Uint8Array(await blob.arrayBuffer()), item.path);
-        const rgb = preprocessImage(img, p.preprocess);
-        for (const n of rgb.notes) notes.set(n, (notes.get(n) ?? 0) + 1);
-        pending.push({ item, rgb });
-      } catch (e) {
-        failures.push({ id: item.id, path: item.path, reason: (e as Error).message });
-        ctx.log(`${item.path}: ${(e as Error).message}`);
-      }
-      if (pending.length >= batchSize) await flush();
-      ctx.progress(i + 1, items.length, item.path);
-      if ((i + 1) % 16 === 0) ctx.partial({ done: i + 1, failures: failures.length });
-      await ctx.checkpoint();
-    }
-    await flush();
+    out = await featuriseImages(sources, ex, { preprocess: p.preprocess, batchSize: p.batchSize ?? 8, decode }, ctx);
   } finally {
     ex.dispose();
   }
-  for (const [n, count] of notes) ctx.log(`${n}${count > 1 ? ` (${count} images)` : ''}`);
-  if (rows.length === 0) throw new Error(`No image could be featurised: ${failures.slice(0, 3).map((f) => `${f.path}: ${f.reason}`).join('; ')}`);
+  const { rows, ids: itemIds, failures } = out;
   const dim = ex.dim;
   const data = new Float32Array(rows.length * dim);
   rows.forEach((r, i) => data.set(r, i * dim));
