@@ -1,8 +1,26 @@
 import { useEffect, useState } from 'react';
 import { listCheckpoints, openWorkbenchDb, putCheckpoint, type CheckpointRecord } from '../../core/storage/db';
 import { downloadBlob } from '../../core/export/download';
-import { readZip } from '../../core/export/zip';
+import { importLayersModelFromZip, repackModelZip } from '../../core/export/modelZip';
 import { useApp } from '../store';
+
+/**
+ * Check an imported checkpoint before it is stored: complete weights (repackModelZip), a layers
+ * model's weights matching its topology, a detection checkpoint's weights matching its detector
+ * config. Resolves to the re-packed zip (model.json and shards only, safe entry names).
+ */
+async function checkedCheckpoint(file: File): Promise<{ zip: Uint8Array; pipeline: string }> {
+  const { zip, modelJson } = repackModelZip(new Uint8Array(await file.arrayBuffer()), file.name);
+  const meta = modelJson.userDefinedMetadata as { pipeline?: unknown } | undefined;
+  const pipeline = typeof meta?.pipeline === 'string' ? meta.pipeline : 'imported';
+  if (modelJson.modelTopology !== undefined) (await importLayersModelFromZip(zip)).dispose();
+  if (pipeline === 'detection') {
+    const { loadDetectorCheckpoint } = await import('../../pipelines/detection/checkpoint');
+    const { disposeDetectorWeights } = await import('../../pipelines/detection/model');
+    disposeDetectorWeights(loadDetectorCheckpoint(zip).weights);
+  }
+  return { zip, pipeline };
+}
 
 /** Checkpoints saved by training jobs: export as a tfjs-format zip, import one back. */
 export function CheckpointList() {
@@ -14,16 +32,13 @@ export function CheckpointList() {
   }, []);
   const importZip = async (file: File) => {
     try {
-      const entries = readZip(new Uint8Array(await file.arrayBuffer()));
-      const names = Object.keys(entries);
-      if (!names.includes('model.json')) throw new Error(`${file.name} has no model.json (entries: ${names.slice(0, 10).join(', ')})`);
-      const modelJson = JSON.parse(new TextDecoder().decode(entries['model.json'])) as { userDefinedMetadata?: { pipeline?: string } };
+      const { zip, pipeline } = await checkedCheckpoint(file);
       const rec: CheckpointRecord = {
         id: `ckpt-${Date.now().toString(36)}`,
         name: file.name.replace(/\.zip$/i, ''),
-        pipeline: modelJson.userDefinedMetadata?.pipeline ?? 'imported',
+        pipeline,
         createdAt: Date.now(),
-        zip: file,
+        zip: new Blob([zip as Uint8Array<ArrayBuffer>], { type: 'application/zip' }),
         meta: { importedFrom: file.name },
       };
       await putCheckpoint(await openWorkbenchDb(), rec);
@@ -38,7 +53,11 @@ export function CheckpointList() {
       <h3>Checkpoints</h3>
       <label className="button">
         Import checkpoint (.zip)…
-        <input type="file" hidden accept=".zip" onChange={(e) => e.target.files?.[0] && void importZip(e.target.files[0])} />
+        <input type="file" hidden accept=".zip" onChange={(e) => {
+          const f = e.target.files?.[0];
+          e.target.value = ''; // the same file can be picked again after a fix
+          if (f) void importZip(f);
+        }} />
       </label>
       {items.length === 0 ? (
         <p className="muted">No checkpoints yet. Training jobs save them here.</p>

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { strFromU8 } from 'fflate';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng/rng';
-import { exportLayersModelToZip, exportWeightsToZip, importLayersModelFromZip, importWeightsFromZip } from './modelZip';
+import { exportLayersModelToZip, exportWeightsToZip, importLayersModelFromZip, importWeightsFromZip, repackModelZip } from './modelZip';
 import { makeZip, readZip } from './zip';
 
 beforeAll(async () => {
@@ -82,5 +82,52 @@ describe('named weights zip', () => {
     const good = readZip(await exportWeightsToZip({ a: tf.tensor1d([1, 2, 3]) }, {}));
     const bad = makeZip([{ name: 'model.json', data: good['model.json'] }, { name: 'weights.bin', data: good['weights.bin'].subarray(0, 8) }]);
     expect(() => importWeightsFromZip(bad)).toThrow('Weights zip: weights.bin holds 8 bytes but the manifest\'s weights need 12');
+  });
+});
+
+describe('repackModelZip', () => {
+  async function weightsZipEntries() {
+    return readZip(await exportWeightsToZip({ 'c1/kernel': tf.tensor2d([[1, 2], [3, 4]]), 'c1/bias': tf.tensor1d([5, 6]) }, { kind: 'toy' }, { metadata: { pipeline: 'toy' } }));
+  }
+
+  it('keeps model.json and its shards under safe names, drops everything else, and still loads', async () => {
+    const e = await weightsZipEntries();
+    const hostile = zipSync({
+      '../../model.json': e['model.json'],
+      '/weights.bin': e['weights.bin'],
+      'C:\\tools\\run.js': strToU8('fetch("/pwned")'),
+      'README.txt': strToU8('hello'),
+    });
+    const { zip, modelJson } = repackModelZip(hostile, 'upload.zip');
+    expect(Object.keys(unzipSync(zip)).sort()).toEqual(['model.json', 'weights.bin']);
+    expect(modelJson.userDefinedMetadata).toEqual({ pipeline: 'toy' });
+    const back = importWeightsFromZip(zip);
+    expect([...back.weights['c1/kernel'].dataSync()]).toEqual([1, 2, 3, 4]);
+    tf.dispose(Object.values(back.weights));
+  });
+
+  it('refuses truncated weights, a missing shard, a manifest path outside the zip, and bad JSON, naming the problem', async () => {
+    const e = await weightsZipEntries();
+    const json = strFromU8(e['model.json']);
+    const zip = (files: Record<string, Uint8Array | string>) => zipSync(Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? strToU8(v) : v])));
+    expect(() => repackModelZip(zip({ 'model.json': json, 'weights.bin': e['weights.bin'].subarray(0, 10) }), 'short.zip')).toThrow(
+      'short.zip: shard(s) weights.bin hold 10 bytes but their weights (c1/kernel [2,2], c1/bias [2]) need 24: truncated, or shapes that do not match the data');
+    const bigger = json.replace('[2,2]', '[2,3]');
+    expect(() => repackModelZip(zip({ 'model.json': bigger, 'weights.bin': e['weights.bin'] }))).toThrow('need 32: truncated, or shapes that do not match the data');
+    expect(() => repackModelZip(zip({ 'model.json': json }))).toThrow('Model zip: weight shard(s) weights.bin named in model.json are missing (entries: model.json)');
+    const outside = json.replace('"weights.bin"', '"../weights.bin"');
+    expect(() => repackModelZip(zip({ 'model.json': outside, 'weights.bin': e['weights.bin'] }))).toThrow('weight shard(s) ../weights.bin named in model.json are missing');
+    expect(() => repackModelZip(zip({ 'model.json': '{"weightsManifest": ' }))).toThrow(/^Model zip: model\.json is not valid JSON/);
+    expect(() => repackModelZip(zip({ 'model.json': '{"format": "x"}' }))).toThrow('Model zip: model.json has no valid weightsManifest');
+    expect(() => repackModelZip(zip({ 'weights.bin': e['weights.bin'] }))).toThrow('Model zip: the zip has no model.json (entries: weights.bin)');
+  });
+
+  it('a layers model whose manifest shapes are a same-size permutation is refused when loaded, naming the weight', async () => {
+    const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [2], units: 3, name: 'fc' })] });
+    const e = readZip(await exportLayersModelToZip(model));
+    const json = strFromU8(e['model.json']).replace('"shape":[2,3]', '"shape":[3,2]');
+    const swapped = makeZip([{ name: 'model.json', data: json }, { name: 'weights.bin', data: e['weights.bin'] }]);
+    const { zip } = repackModelZip(swapped); // sizes agree, so the zip itself is complete
+    await expect(importLayersModelFromZip(zip)).rejects.toThrow('Weight "fc/kernel": the model expects shape [2,3], the manifest has [3,2]');
   });
 });

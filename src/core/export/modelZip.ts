@@ -5,7 +5,7 @@
  * the same layout with format 'workbench-weights' and their own JSON config.
  */
 import * as tf from '@tensorflow/tfjs';
-import { layersIOHandlerFromFiles, weightByteLength } from '../models/layers';
+import { loadLayersModelFromFiles, weightByteLength } from '../models/layers';
 import { makeZip, readZip, type MakeZipOptions } from './zip';
 
 export const WEIGHTS_FORMAT = 'workbench-weights';
@@ -55,10 +55,55 @@ export async function exportLayersModelToZip(model: tf.LayersModel, options: Exp
   return zipModel(modelJson, tf.io.CompositeArrayBuffer.join(a.weightData), options.zip);
 }
 
-/** Load a LayersModel from a zip written by exportLayersModelToZip (or any tfjs model.json + shards). */
+/**
+ * Load a LayersModel from a zip written by exportLayersModelToZip (or any tfjs model.json +
+ * shards); a weight whose shape does not match the topology is named.
+ */
 export async function importLayersModelFromZip(bytes: Uint8Array): Promise<tf.LayersModel> {
-  const files = entriesOf(bytes, 'Model zip');
-  return tf.loadLayersModel(layersIOHandlerFromFiles(files));
+  return loadLayersModelFromFiles(entriesOf(bytes, 'Model zip'));
+}
+
+export interface CheckedModelZip {
+  /** The same model as a fresh zip: model.json and the shards it names, nothing else. */
+  zip: Uint8Array;
+  modelJson: Record<string, unknown>;
+}
+
+/**
+ * Check a model zip (tfjs layers model or workbench weights) and re-pack it. Refused: no
+ * model.json, model.json that is not a JSON object with a weightsManifest, a shard the manifest
+ * names that is missing, or shards that do not hold exactly the bytes their weights need
+ * (truncated weights, shapes that do not match the data). The new zip holds model.json and those
+ * shards only, under safe entry names: other entries (a README, a script) are dropped, as a model
+ * is data and nothing in it is ever evaluated.
+ */
+export function repackModelZip(bytes: Uint8Array, what = 'Model zip'): CheckedModelZip {
+  const files = entriesOf(bytes, what);
+  const jsonBytes = files.get('model.json') as ArrayBuffer;
+  let modelJson: unknown;
+  try {
+    modelJson = JSON.parse(new TextDecoder().decode(jsonBytes));
+  } catch (e) {
+    throw new Error(`${what}: model.json is not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const manifest = isObj(modelJson) ? modelJson.weightsManifest : undefined;
+  if (!isObj(modelJson) || !Array.isArray(manifest) || !manifest.every((g) => isObj(g) && Array.isArray(g.paths) && g.paths.every((p) => typeof p === 'string') &&
+    Array.isArray(g.weights) && g.weights.every((w) => isObj(w) && typeof w.name === 'string'))) {
+    throw new Error(`${what}: model.json has no valid weightsManifest (groups of {paths, weights})`);
+  }
+  const entries = [{ name: 'model.json', data: new Uint8Array(jsonBytes) }];
+  for (const g of manifest as { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[]) {
+    const missing = g.paths.filter((p) => !files.has(p));
+    if (missing.length) throw new Error(`${what}: weight shard(s) ${missing.join(', ')} named in model.json are missing (entries: ${[...files.keys()].slice(0, 10).join(', ')})`);
+    const have = g.paths.reduce((n, p) => n + (files.get(p) as ArrayBuffer).byteLength, 0);
+    const need = g.weights.reduce((n, w) => n + weightByteLength(w), 0);
+    if (have !== need) {
+      throw new Error(`${what}: shard(s) ${g.paths.join(', ')} hold ${have} bytes but their weights (${g.weights.map((w) => `${w.name} ${JSON.stringify(w.shape)}`).join(', ')}) need ${need}: truncated, or shapes that do not match the data`);
+    }
+    for (const p of g.paths) if (!entries.some((e) => e.name === p)) entries.push({ name: p, data: new Uint8Array(files.get(p) as ArrayBuffer) });
+  }
+  return { zip: makeZip(entries), modelJson };
 }
 
 /** Zip named tensors (e.g. a model's tf.Variables) with a JSON-serialisable config. */

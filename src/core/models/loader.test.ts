@@ -97,6 +97,13 @@ describe('loadModelFiles (official URLs)', () => {
       .rejects.toMatchObject({ code: 'oversize', fileName: 'b.bin' });
   });
 
+  it('names an HTML page served in place of a model file (a web app\'s fallback) instead of calling it truncated', async () => {
+    const fetchImpl = async () => new Response('<!doctype html><title>app</title>', { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+    await expect(loadModelFiles(toyEntry(), { kind: 'baseUrl', url: '/local-models' }, { fetchImpl, only: ['b.bin'] })).rejects.toMatchObject({
+      code: 'missing', fileName: 'b.bin', message: '"b.bin": /local-models/toy/b.bin answered with an HTML page, not the model file (no such file on that server?)',
+    });
+  });
+
   it('falls back to the next URL when one fails, and reports every failure when all do', async () => {
     const ok = fakeFetch({ 'https://m1.test/toy/a.bin': new TypeError('connection reset'), 'https://m2.test/toy/a.bin': A });
     const files = await loadModelFiles(toyEntry(), { kind: 'official' }, { fetchImpl: ok.fetchImpl, only: ['a.bin'] });
@@ -138,6 +145,23 @@ describe('loadModelFiles (official URLs)', () => {
     expect(calls).toEqual(['https://m1.test/toy/b.bin']);
     expect(bytesOf(files.get('b.bin'))).toEqual([...B]);
     expect(bytesOf(await cache.get(`toy/b.bin#${sha(B)}`))).toEqual([...B]);
+  });
+
+  it('still returns verified files when the cache is full, says so, and leaves no partial cache', async () => {
+    const { fetchImpl } = fakeFetch({ 'https://m1.test/toy/a.bin': A, 'https://m1.test/toy/b.bin': B });
+    const cache = new MemoryModelCache();
+    let puts = 0;
+    const put = cache.put.bind(cache);
+    cache.put = async (key, data) => {
+      if (++puts > 1) throw new DOMException('', 'QuotaExceededError');
+      return put(key, data);
+    };
+    const errors: unknown[] = [];
+    const files = await loadModelFiles(toyEntry(), { kind: 'official' }, { fetchImpl, cache, concurrency: 1, onCacheError: (e) => errors.push(e) });
+    expect(bytesOf(files.get('a.bin'))).toEqual([...A]);
+    expect(bytesOf(files.get('b.bin'))).toEqual([...B]);
+    expect(errors.map((e) => (e as DOMException).name)).toEqual(['QuotaExceededError']);
+    expect(await cache.keys()).toEqual([]);
   });
 
   it('stops on abort and caches nothing', async () => {

@@ -39,6 +39,8 @@ export interface LoadOptions {
   sha256Overrides?: Readonly<Record<string, string>>;
   /** Files fetched at once (default 4). */
   concurrency?: number;
+  /** Told when the verified files could not be cached (e.g. storage full); the load still succeeds. */
+  onCacheError?: (error: unknown) => void;
 }
 
 export type ModelLoadErrorCode = 'unknown-file' | 'no-hash' | 'missing' | 'http' | 'network' | 'truncated' | 'oversize' | 'integrity' | 'all-sources-failed';
@@ -156,6 +158,11 @@ async function fetchOne(url: string, file: ModelFileSpec, exp: Expected, ctx: Ct
   if (!res.ok) {
     res.body?.cancel().catch(() => undefined);
     throw new ModelLoadError('http', file.name, `"${file.name}": HTTP ${res.status} ${res.statusText} from ${url}`);
+  }
+  // Single-page-app servers (the dev server included) answer a missing file with index.html and 200.
+  if (/^text\/html\b/i.test(res.headers.get('content-type') ?? '')) {
+    res.body?.cancel().catch(() => undefined);
+    throw new ModelLoadError('missing', file.name, `"${file.name}": ${url} answered with an HTML page, not the model file (no such file on that server?)`);
   }
   const body = res.body ?? new Blob([await res.arrayBuffer()]).stream();
   const buf = await readExactly(body, file.bytes, file.name, url, (n) => ctx.onBytes(file, n), ctx.signal);
@@ -275,6 +282,7 @@ export async function loadModelFiles(entry: ModelEntry, source: ModelSource, opt
       // Caching is an optimisation (e.g. storage quota exceeded): keep the verified files, drop the partial cache.
       console.warn(`Model ${entry.id}: could not cache its files:`, e);
       await purgeModel(cache, entry.id).catch(() => undefined);
+      options.onCacheError?.(e);
     }
   }
   // Map in registry (or `only`) order, whatever order the downloads finished in.

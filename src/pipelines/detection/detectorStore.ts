@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { create } from 'zustand';
+import { repackModelZip } from '../../core/export/modelZip';
 import { Rng, newSeed } from '../../core/rng/rng';
 import type { AssignmentKind } from './assignment';
 import { inferenceNmsIou } from './assignment';
@@ -108,9 +109,11 @@ export const useDetector = create<DetectorState>((set, get) => ({
   setThreshold: (threshold) => set({ threshold }),
   async loadModel(name, zip) {
     try {
-      const { weights, info } = loadDetectorCheckpoint(zip);
+      // Kept re-packed (model.json and shards only, safe entry names): it is what "Export" saves.
+      const clean = repackModelZip(zip, name).zip;
+      const { weights, info } = loadDetectorCheckpoint(clean);
       const old = get().model;
-      set({ model: { name, weights, config: info.detector, loss: info.loss, info, zip }, modelError: null });
+      set({ model: { name, weights, config: info.detector, loss: info.loss, info, zip: clean }, modelError: null });
       if (old) disposeDetectorWeights(old.weights);
       await get().detect();
     } catch (e) {

@@ -103,4 +103,19 @@ describe('Table 3.1 detector', () => {
     disposeDetectorWeights(again);
     disposeDetectorWeights(loaded);
   });
+
+  it('refuses a tensor of the wrong shape, naming both shapes, without allocating any variable', () => {
+    const good = createDetectorWeights(smallDetectorConfig, new Rng(5));
+    const names = Object.keys(good);
+    const last = names[names.length - 1];
+    const bad = tf.zeros([...good[last].shape, 2]);
+    const before = tf.memory().numTensors;
+    expect(() => detectorWeightsFrom({ ...good, [last]: bad }, smallDetectorConfig)).toThrow(
+      `detector weights: ${last} should have shape [${good[last].shape}], got [${bad.shape}]`);
+    const { [names[0]]: _dropped, ...missing } = good;
+    expect(() => detectorWeightsFrom(missing, smallDetectorConfig)).toThrow(`detector weights: ${names[0]} should have shape [${good[names[0]].shape}], it is missing`);
+    expect(tf.memory().numTensors).toBe(before);
+    bad.dispose();
+    disposeDetectorWeights(good);
+  });
 });

@@ -124,12 +124,16 @@ export function createDetectorWeights(config: DetectorConfig, rng: Rng): Detecto
 
 /** Variables holding copies of saved named tensors, after checking every name and shape. */
 export function detectorWeightsFrom(tensors: Record<string, tf.Tensor>, config: DetectorConfig): DetectorWeights {
-  const weights: DetectorWeights = {};
-  for (const [name, shape] of Object.entries(detectorWeightShapes(config))) {
+  const shapes = Object.entries(detectorWeightShapes(config));
+  // Check every tensor before creating any variable, so a bad checkpoint leaves nothing allocated.
+  for (const [name, shape] of shapes) {
     const t = tensors[name];
-    if (!t || !tf.util.arraysEqual(t.shape, shape)) throw new Error(`detector weights: ${name} should have shape [${shape}]`);
-    weights[name] = tf.tidy(() => tf.variable(t.clone()));
+    if (!t || !tf.util.arraysEqual(t.shape, shape)) {
+      throw new Error(`detector weights: ${name} should have shape [${shape}], ${t ? `got [${t.shape}]` : 'it is missing'}`);
+    }
   }
+  const weights: DetectorWeights = {};
+  for (const [name] of shapes) weights[name] = tf.tidy(() => tf.variable(tensors[name].clone()));
   return weights;
 }
 

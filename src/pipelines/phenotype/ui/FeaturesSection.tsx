@@ -12,7 +12,8 @@ import type { ProgressReport } from '../../../core/jobs/progress';
 import { getFeatures, getItems, listFeatures, openWorkbenchDb, type FeatureRecord } from '../../../core/storage/db';
 import { JobBackendSelect, useJobBackend } from '../../../ui/JobBackendSelect';
 import { JobProgress } from '../../../ui/JobProgress';
-import { BACKBONES, INPUT_NORMALISATIONS, type BackboneId, type InputNormalisation } from '../features/backbones';
+import { getModel } from '../../../core/models/registry';
+import { BACKBONES, INPUT_NORMALISATIONS, VGG16, type BackboneId, type InputNormalisation } from '../features/backbones';
 import type { ChannelMapping } from '../features/preprocess';
 import type { PhenotypeFeaturesParams, PhenotypeFeaturesResult } from '../featuresJob';
 import { usePhenotype } from './phenotypeStore';
@@ -73,7 +74,9 @@ export function FeaturesSection() {
       backbone: backboneId,
       layers,
       preprocess: { channelMap, lowPct, highPct, ...(maxSide > 0 ? { maxSide } : {}) },
-      source: backboneId === 'vgg16' && vggFile ? { kind: 'localFiles', files: new Map([[vggFile.name, vggFile]]) } : currentModelSource(settings),
+      // A picked weights file stands for the registry's file whatever it is called (a browser may have
+      // saved it as "… (1).h5"); its size and MD5 decide whether it is the right one.
+      source: backboneId === 'vgg16' && vggFile ? { kind: 'localFiles', files: new Map([[vggWeightsName(), vggFile]]) } : currentModelSource(settings),
       ...(backboneId === 'custom' ? { custom: { files: customFiles.map((f) => ({ name: f.name, blob: f })), normalisation } } : {}),
     };
     setMessage(null);
@@ -180,6 +183,11 @@ export function FeaturesSection() {
       )}
     </div>
   );
+}
+
+/** File name of the VGG16 weights in the model registry. */
+function vggWeightsName(): string {
+  return getModel(VGG16.modelId as string).files[0].name;
 }
 
 function parseChoice(v: string): ChannelChoice {

@@ -8,6 +8,7 @@ import { constantValues } from './dequantize';
 import { OptionsType } from './opcodes';
 import { parseTflite, type ParsedModel } from './parse';
 import { HAVE_MODELS, readModel, SKIP_REASON } from './testFiles';
+import { writeTflite } from './writer';
 
 if (!HAVE_MODELS) console.warn(`Skipping parser tests on the real files. ${SKIP_REASON}`);
 
@@ -90,5 +91,55 @@ describe.skipIf(!HAVE_MODELS)('parseTflite on the Magenta files', () => {
   it('rejects files that are not TFLite flatbuffers', () => {
     expect(() => parseTflite(new Uint8Array([8, 0, 0, 0, 0x54, 0x46, 0x4c, 0x32, 0, 0, 0, 0]))).toThrow(/identifier is "TFL2"/);
     expect(() => parseTflite(new Uint8Array(4))).toThrow(/shorter than 8 bytes/);
+  });
+});
+
+describe('parseTflite on damaged files', () => {
+  /** A one-operator model (LOGISTIC on a [1, 4, 4, 3] input) written by the port's own writer. */
+  function tinyModel(): Uint8Array {
+    const tensor = (index: number, name: string) => ({
+      index, name, shape: [1, 4, 4, 3], shapeSignature: [], type: 'FLOAT32', buffer: 0, quant: null, isVariable: false, sparse: false,
+    });
+    const m: ParsedModel = {
+      schemaVersion: 3, description: 'tiny', subgraphCount: 1, tensors: [tensor(0, 'image'), tensor(1, 'result')],
+      operators: [{ index: 0, opcode: 'LOGISTIC', customCode: '', version: 1, inputs: [0], outputs: [1], optionsType: 0, options: {} }],
+      inputs: [0], outputs: [1], buffers: [new Uint8Array(0)], operatorCodes: ['LOGISTIC'],
+    };
+    return writeTflite(m, { float: false });
+  }
+
+  it('reads the intact file', () => {
+    const m = parseTflite(tinyModel());
+    expect(m.operators.map((o) => o.opcode)).toEqual(['LOGISTIC']);
+    expect(m.tensors.map((t) => [t.name, t.shape])).toEqual([['image', [1, 4, 4, 3]], ['result', [1, 4, 4, 3]]]);
+  });
+
+  it('refuses a truncated file instead of reading past its end as zeros', () => {
+    const bytes = tinyModel();
+    for (const keep of [bytes.length - 4, Math.floor(bytes.length / 2), 16]) {
+      expect(() => parseTflite(bytes.subarray(0, keep)), `first ${keep} bytes`).toThrow(new RegExp(`^Malformed TFLite file: .* outside the ${keep}-byte file \\(truncated or corrupt\\)$`));
+    }
+  });
+
+  it('refuses a corrupt offset or vector length', () => {
+    const bytes = tinyModel();
+    const root = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true);
+    const bad = bytes.slice();
+    new DataView(bad.buffer).setUint32(0, root + 100_000, true); // root table offset far past the end
+    expect(() => parseTflite(bad)).toThrow(/^Malformed TFLite file: .* outside the \d+-byte file/);
+    // Every 4-byte word set to a huge value in turn: each result is either refused with the
+    // malformed-file message or still a structurally valid parse, never a silent zero-read.
+    let refused = 0;
+    for (let at = 8; at + 4 <= bytes.length; at += 4) {
+      const c = bytes.slice();
+      new DataView(c.buffer).setInt32(at, 0x3fffffff, true);
+      try {
+        parseTflite(c);
+      } catch (e) {
+        expect((e as Error).message).toMatch(/^(Malformed TFLite file|Unsupported TFLite schema version|Operator 0 |Tensor \d|Subgraph|TFLite model has no subgraph|Buffer at offset)/);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(10);
   });
 });

@@ -5,11 +5,41 @@
  * its schema field id (vtable slot = 4 + 2·id). Ids were checked against the real Magenta files by
  * `schema.test.ts` (tensor names, shapes, buffer sizes and option union types all line up).
  */
-import { ByteBuffer } from 'flatbuffers';
+import { ByteBuffer, type Encoding } from 'flatbuffers';
+
+/**
+ * A ByteBuffer that refuses reads outside the file. The flatbuffers runtime reads bytes past the
+ * end as `undefined`, i.e. 0, so a truncated or corrupt file would otherwise parse into a silently
+ * wrong graph. Every typed read goes through readUint8 / readUint16 / readInt32.
+ */
+class CheckedByteBuffer extends ByteBuffer {
+  need(offset: number, size: number): void {
+    if (!(Number.isInteger(offset) && offset >= 0 && size >= 0 && offset + size <= this.capacity())) {
+      throw new Error(`Malformed TFLite file: ${size} byte(s) at offset ${offset} lie outside the ${this.capacity()}-byte file (truncated or corrupt)`);
+    }
+  }
+  override readUint8(offset: number): number {
+    this.need(offset, 1);
+    return super.readUint8(offset);
+  }
+  override readUint16(offset: number): number {
+    this.need(offset, 2);
+    return super.readUint16(offset);
+  }
+  override readInt32(offset: number): number {
+    this.need(offset, 4);
+    return super.readInt32(offset);
+  }
+  override __string(offset: number, encoding?: Encoding): string | Uint8Array {
+    const start = offset + this.readInt32(offset);
+    this.need(start + 4, this.readInt32(start));
+    return super.__string(offset, encoding);
+  }
+}
 
 /** Base of every table: a position in a ByteBuffer plus typed field readers. */
 class Table {
-  constructor(protected readonly bb: ByteBuffer, protected readonly pos: number) {}
+  constructor(protected readonly bb: CheckedByteBuffer, protected readonly pos: number) {}
 
   /** Offset of field `id` inside this table, 0 when absent (the default applies). */
   protected field(id: number): number {
@@ -43,7 +73,7 @@ class Table {
     const o = this.field(id);
     return o ? (this.bb.__string(this.pos + o) as string) : '';
   }
-  protected table<T>(id: number, make: (bb: ByteBuffer, pos: number) => T): T | null {
+  protected table<T>(id: number, make: (bb: CheckedByteBuffer, pos: number) => T): T | null {
     const o = this.field(id);
     return o ? make(this.bb, this.bb.__indirect(this.pos + o)) : null;
   }
@@ -55,39 +85,41 @@ class Table {
   protected vecStart(id: number): number {
     return this.bb.__vector(this.pos + this.field(id));
   }
-  protected int32Vec(id: number): number[] {
+  /** Length and start of vector field `id`, checked to lie inside the file (a corrupt length is refused, not allocated). */
+  private vec(id: number, elementBytes: number): { n: number; s: number } {
     const n = this.vecLen(id);
-    const s = n ? this.vecStart(id) : 0;
+    if (!n) return { n: 0, s: 0 };
+    const s = this.vecStart(id);
+    this.bb.need(s, n * elementBytes);
+    return { n, s };
+  }
+  protected int32Vec(id: number): number[] {
+    const { n, s } = this.vec(id, 4);
     return Array.from({ length: n }, (_, i) => this.bb.readInt32(s + 4 * i));
   }
   protected float32Vec(id: number): number[] {
-    const n = this.vecLen(id);
-    const s = n ? this.vecStart(id) : 0;
+    const { n, s } = this.vec(id, 4);
     return Array.from({ length: n }, (_, i) => this.bb.readFloat32(s + 4 * i));
   }
   protected int64Vec(id: number): number[] {
-    const n = this.vecLen(id);
-    const s = n ? this.vecStart(id) : 0;
+    const { n, s } = this.vec(id, 8);
     return Array.from({ length: n }, (_, i) => Number(this.bb.readInt64(s + 8 * i)));
   }
-  protected tableVec<T>(id: number, make: (bb: ByteBuffer, pos: number) => T): T[] {
-    const n = this.vecLen(id);
-    const s = n ? this.vecStart(id) : 0;
+  protected tableVec<T>(id: number, make: (bb: CheckedByteBuffer, pos: number) => T): T[] {
+    const { n, s } = this.vec(id, 4);
     return Array.from({ length: n }, (_, i) => make(this.bb, this.bb.__indirect(s + 4 * i)));
   }
   /** A ubyte vector as a view into the file (no copy). */
   protected bytesVec(id: number): Uint8Array {
-    const n = this.vecLen(id);
-    if (!n) return new Uint8Array(0);
-    const s = this.vecStart(id);
-    return this.bb.bytes().subarray(s, s + n);
+    const { n, s } = this.vec(id, 1);
+    return n ? this.bb.bytes().subarray(s, s + n) : new Uint8Array(0);
   }
 }
 
 /** table Model { version:uint; operator_codes:[OperatorCode]; subgraphs:[SubGraph]; description:string; buffers:[Buffer]; … } */
 export class Model extends Table {
   static fromBytes(bytes: Uint8Array): Model {
-    const bb = new ByteBuffer(bytes);
+    const bb = new CheckedByteBuffer(bytes);
     if (bytes.length < 8) throw new Error('Not a TFLite model: file is shorter than 8 bytes');
     if (!bb.__has_identifier('TFL3')) {
       const id = String.fromCharCode(...bytes.subarray(4, 8));
