@@ -26,12 +26,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { kmeansGenerator } from 'ml-kmeans';
 import { parseArgs, positiveInt, runCli, usage, UsageError, type OptionSpecs } from './lib/args';
-import { duration, machineInfo, quietTfjsBanner, selectBackend } from './lib/detection';
+import { duration, machineInfo, quietTfjsBanner } from './lib/detection';
+import { demoImageSet, FEATURE_BATCH, localFiles, timeFeatureExtraction, type FeatureBackend, type FeatureTiming, type ImageSet } from './lib/featureTiming';
 import {
   budgetedRepeats,
   chunkIterations,
@@ -57,13 +58,13 @@ import {
   type TsneJsConfig,
   type TsneJsConstructor,
 } from './lib/phenotype';
+import { selectStyleBackend } from './lib/style';
 import { decodeImageNode } from '../src/core/data/nodeDecode';
 import { Rng } from '../src/core/rng/rng';
 import { knnAccuracy } from '../src/pipelines/phenotype/analysis/agreement';
 import { kmeans, kmeansPlusPlus, type KMeansResult } from '../src/pipelines/phenotype/analysis/kmeans';
 import { matrix } from '../src/pipelines/phenotype/analysis/matrix';
 import { pca } from '../src/pipelines/phenotype/analysis/pca';
-import { demoImageToDecoded, generateDemoImage } from '../src/pipelines/phenotype/demo/plate';
 import { MOBILENET_V1, TINY_DARKNET, type Backbone } from '../src/pipelines/phenotype/features/backbones';
 import { createFeatureExtractor } from '../src/pipelines/phenotype/features/extractor';
 import { loadBackboneModel } from '../src/pipelines/phenotype/features/pipeline';
@@ -81,7 +82,6 @@ const PERPLEXITY = 30;
 const EXAGGERATION = 12;
 const MAP_KNN = 10;
 const BBBC_KNN = 5;
-const FEATURE_BATCH = 8;
 
 const specs: OptionSpecs = {
   sizes: { type: 'list', help: 't-SNE sizes N (default 1000,2000,5000; --quick: 1000)' },
@@ -662,76 +662,6 @@ function kmeansReport(rows: KmeansRow[], initMs: Record<number, number>, n: numb
 // ---------------------------------------------------------------------------------------------
 // Sections 3 and 4: features
 
-type FeatureBackend = 'cpu' | 'wasm' | 'webgpu';
-
-async function switchBackend(name: FeatureBackend): Promise<string> {
-  if (name === 'wasm') {
-    await import('@tensorflow/tfjs-backend-wasm');
-    if (!(await tf.setBackend('wasm'))) throw new Error("the tfjs backend 'wasm' could not be initialised");
-    await tf.ready();
-    return tf.getBackend();
-  }
-  return selectBackend(name);
-}
-
-function localFiles(dir: string): Map<string, Blob> {
-  return new Map(readdirSync(dir).map((f) => [f, new Blob([readFileSync(join(dir, f))])]));
-}
-
-interface ImageSet {
-  name: string;
-  size: string;
-  images: RgbImage[];
-}
-
-interface FeatureTiming {
-  backend: FeatureBackend;
-  error?: string;
-  loadMs?: number;
-  sets: { name: string; warmupMs: number; batchMs: number[]; imagesPerSecond: number }[];
-}
-
-async function featureTimingSection(backends: FeatureBackend[], modelDir: string, sets: ImageSet[], quick: boolean): Promise<FeatureTiming[]> {
-  const out: FeatureTiming[] = [];
-  for (const backend of backends) {
-    const r: FeatureTiming = { backend, sets: [] };
-    out.push(r);
-    try {
-      await switchBackend(backend);
-    } catch (e) {
-      r.error = errorText(e);
-      log(`\n[features] ${backend}: not available (${r.error})`);
-      continue;
-    }
-    log(`\n[features] backend ${tf.getBackend()}`);
-    const before = tf.memory().numTensors;
-    const l = await timed(() => loadBackboneModel(MOBILENET_V1, { kind: 'localFiles', files: localFiles(modelDir) }));
-    r.loadMs = l.ms;
-    const model = l.value;
-    const ex = createFeatureExtractor(model, MOBILENET_V1.defaultLayers, MOBILENET_V1.normalise);
-    try {
-      for (const set of sets) {
-        const batch = (b: number) => set.images.slice(b * FEATURE_BATCH, (b + 1) * FEATURE_BATCH);
-        const warm = await timed(() => ex.extractBatch(batch(0), FEATURE_BATCH));
-        let b = 1;
-        // At least two timed batches, or one when the warm-up batch alone exceeded the budget (software WebGPU).
-        const budgetMs = 8000;
-        const min = quick || warm.ms > budgetMs ? 1 : 2;
-        const times = await budgetedRepeats(async () => (await timed(() => ex.extractBatch(batch(b++), FEATURE_BATCH))).ms, { min, max: quick ? 2 : 5, budgetMs });
-        const ips = (FEATURE_BATCH * 1000) / median(times);
-        r.sets.push({ name: set.name, warmupMs: warm.ms, batchMs: times, imagesPerSecond: ips });
-        log(`  ${set.name}: warm-up batch ${fmtMs(warm.ms)} ms, then ${times.map(fmtMs).join(', ')} ms per batch of ${FEATURE_BATCH} → ${fmt(ips, 1)} images/s`);
-      }
-    } finally {
-      ex.dispose();
-      model.dispose();
-    }
-    const leaked = tf.memory().numTensors - before;
-    if (leaked !== 0) log(`  warning: ${leaked} tensors left after disposing the model`);
-  }
-  return out;
-}
-
 function featureTimingReport(results: FeatureTiming[], sets: ImageSet[]): string {
   const header = ['tfjs backend', ...sets.map((s) => `${s.name} (${s.size}) images/s`), ...sets.map((s) => `${s.name} ms/batch`)];
   const rows = results.map((r) => {
@@ -772,7 +702,7 @@ interface BbbcResult {
 }
 
 async function bbbcSection(dataDir: string, modelsDir: string, backend: FeatureBackend, crops: { rgb: RgbImage[]; labels: string[]; plates: string[]; decodeMs: number }): Promise<BbbcResult> {
-  await switchBackend(backend);
+  await selectStyleBackend(backend);
   log(`\n[BBBC021] ${crops.rgb.length} crops from ${dataDir}, backend ${tf.getBackend()}`);
   const n = crops.rgb.length;
   const classPlates = (c: string) => new Set(crops.plates.filter((_, i) => crops.labels[i] === c));
@@ -977,13 +907,13 @@ async function main(argv: readonly string[]): Promise<number> {
       log(`\n[features] ${featureNote}`);
     } else {
       const count = FEATURE_BATCH * 6;
-      const demo: ImageSet = { name: 'demo plate', size: '96²', images: Array.from({ length: count }, (_, i) => preprocessImage(demoImageToDecoded(generateDemoImage({}, i)))) };
+      const demo = demoImageSet(count);
       featureSets = [demo];
       if (crops) {
         const step = Math.max(1, Math.floor(crops.rgb.length / count));
         featureSets.push({ name: 'BBBC021 crops', size: '68²', images: Array.from({ length: Math.min(count, crops.rgb.length) }, (_, i) => crops.rgb[(i * step) % crops.rgb.length]) });
       } else log(`\n[features] BBBC021 crops skipped: no ${join(dataDir, 'labels.csv')}`);
-      featureTimings = await featureTimingSection(backends, mobilenetDir, featureSets, quick);
+      featureTimings = await timeFeatureExtraction(backends, mobilenetDir, featureSets, { quick });
     }
     if (!crops) bbbcNote = `skipped: no BBBC021 crops at ${dataDir}`;
     else {

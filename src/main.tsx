@@ -5,7 +5,7 @@ import { App } from './app/App';
 import { useApp, defaultSettings, type Settings } from './app/store';
 import { backendFromQuery, currentGpuDevice, initRuntime, onRuntimeChange } from './core/backend/runtime';
 import { getSetting, openWorkbenchDb } from './core/storage/db';
-import { restoreJobs } from './core/jobs/jobStore';
+import { destroyJobGpuDevice, restoreJobs, useJobs } from './core/jobs/jobStore';
 import './app/app.css';
 
 async function boot(): Promise<void> {
@@ -28,9 +28,14 @@ async function boot(): Promise<void> {
   }
 }
 
-/** Fault-injection hook for the e2e suite: simulate GPU device loss. */
+/** Fault-injection hooks for the e2e suite: simulate GPU device loss on the page or in running jobs' workers. */
 (window as unknown as { __workbench: object }).__workbench = {
   destroyGpuDevice: () => currentGpuDevice()?.destroy(),
+  /** Destroys the device of the job `id`, or of every running job; resolves to how many had one. */
+  destroyJobGpuDevice: async (id?: string): Promise<number> => {
+    const ids = id ? [id] : Object.values(useJobs.getState().jobs).filter((j) => j.status === 'running').map((j) => j.id);
+    return (await Promise.all(ids.map(destroyJobGpuDevice))).filter(Boolean).length;
+  },
 };
 (window as unknown as { __tf: typeof tf }).__tf = tf;
 

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useDatasets } from '../../core/data/datasetStore';
 import { useJobs } from '../../core/jobs/jobStore';
 import type { LabelTemplateId } from '../../core/data/types';
+import { safeRelativePath } from '../../core/data/path';
 import { Dropzone, type PickedFile } from '../../ui/Dropzone';
 import { ThumbGrid } from '../../ui/ThumbGrid';
 import { JobProgress } from '../../ui/JobProgress';
@@ -67,7 +68,8 @@ export function DatasetsView() {
       setDropProblems([...problems, 'Nothing to ingest: the drop contained no files (empty folder?).']);
       return;
     }
-    const root = files[0].path.includes('/') ? files[0].path.split('/')[0] : 'Dropped files';
+    const first = safeRelativePath(files[0].path).path; // a crafted '../x.png' must not name the dataset '..'
+    const root = first.includes('/') ? first.split('/')[0] : 'Dropped files';
     void s.ingest(root, template, files);
   };
 
@@ -96,6 +98,11 @@ export function DatasetsView() {
             <li key={p}>{p}</li>
           ))}
         </ul>
+      )}
+      {s.jobError && (
+        <p className="err" role="alert" data-testid="dataset-job-error">
+          {s.jobError}
+        </p>
       )}
       {job && job.status === 'running' && (
         <div className="row" data-testid="ingest-progress">

@@ -3,7 +3,7 @@ import { useApp, type Settings } from '../store';
 import { getRegistry } from '../../core/models/registry';
 import { loadModelFiles, type LoadProgress, type ModelSource } from '../../core/models/loader';
 import { defaultModelCache, purgeModel } from '../../core/models/cache';
-import { openWorkbenchDb, putSetting } from '../../core/storage/db';
+import { isQuotaError, openWorkbenchDb, putSetting } from '../../core/storage/db';
 import { initRuntime, type BackendName } from '../../core/backend/runtime';
 import { filesFromInput } from '../../ui/Dropzone';
 
@@ -32,8 +32,13 @@ function ModelRow({ id }: { id: string }) {
   const download = async () => {
     setStatus('loading…');
     try {
-      const files = await loadModelFiles(entry, currentModelSource(settings), { cache: defaultModelCache(), onProgress: setProgress });
-      setStatus(`verified ${files.size} file(s) (sha256), cached`);
+      let notCached = '';
+      const files = await loadModelFiles(entry, currentModelSource(settings), {
+        cache: defaultModelCache(),
+        onProgress: setProgress,
+        onCacheError: (e) => (notCached = isQuotaError(e) ? 'storage is full' : (e as Error)?.message || String(e)),
+      });
+      setStatus(`verified ${files.size} file(s) (sha256), ${notCached ? `not cached (${notCached}): they will be downloaded again next time` : 'cached'}`);
     } catch (e) {
       setStatus(`failed: ${(e as Error).message}`);
     }
@@ -104,7 +109,7 @@ export function ModelsView() {
           <label>
             <input type="radio" checked={settings.modelSource === 'baseUrl'} onChange={() => setSettings({ modelSource: 'baseUrl' })} /> Base URL:
           </label>
-          <input type="text" value={settings.modelBaseUrl} size={40} onChange={(e) => setSettings({ modelBaseUrl: e.target.value })} />
+          <input type="text" value={settings.modelBaseUrl} size={40} onChange={(e) => setSettings({ modelBaseUrl: e.target.value })} data-testid="model-base-url" />
           <span className="muted small">files at &lt;base&gt;/&lt;model folder&gt;/&lt;file&gt;</span>
         </div>
         <div className="row">

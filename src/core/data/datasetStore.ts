@@ -3,8 +3,9 @@ import { create } from 'zustand';
 import type { DatasetItem, DatasetMeta, FileError, LabelTemplateId } from './types';
 import { deleteDataset, getErrors, getItems, listDatasets, openWorkbenchDb, putDataset, updateLabels } from '../storage/db';
 import { startJob } from '../jobs/jobStore';
+import type { JobOutcome } from '../jobs/protocol';
 import type { IngestEntry, IngestSummary } from './ingest';
-import { countLabels, labelsFromPath } from './labels';
+import { countLabels, labelsForPaths } from './labels';
 import { joinManifest, parseManifest } from './manifest';
 
 interface DatasetState {
@@ -13,6 +14,8 @@ interface DatasetState {
   items: DatasetItem[];
   errors: FileError[];
   activeJobId: string | null;
+  /** Why the last ingest or generation job failed (e.g. storage full), naming the dataset. */
+  jobError: string | null;
   manifestReport: string[] | null;
   refresh: () => Promise<void>;
   /** Re-read only the datasets' metadata (cheap; used while a job is adding images). */
@@ -25,6 +28,18 @@ interface DatasetState {
   remove: (id: string) => Promise<void>;
 }
 
+/**
+ * After an ingest or generation job: show the new dataset, or, when the job failed before saving
+ * any of it (e.g. storage full), say why and go back to the dataset shown before.
+ */
+async function finishDatasetJob(outcome: JobOutcome, name: string, datasetId: string, previous: string | null): Promise<void> {
+  const st = useDatasets.getState();
+  if (outcome.status === 'error') useDatasets.setState({ jobError: `Could not finish '${name}': ${outcome.message}` });
+  await st.refreshList();
+  const saved = useDatasets.getState().datasets.some((d) => d.id === datasetId);
+  await st.select(saved || !previous ? datasetId : previous);
+}
+
 const newId = () => `ds-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 export const useDatasets = create<DatasetState>((set, get) => ({
@@ -33,6 +48,7 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   items: [],
   errors: [],
   activeJobId: null,
+  jobError: null,
   manifestReport: null,
   async refresh() {
     const db = await openWorkbenchDb();
@@ -56,7 +72,8 @@ export const useDatasets = create<DatasetState>((set, get) => ({
   },
   async ingest(name, template, entries) {
     const datasetId = newId();
-    set({ selectedId: datasetId, items: [], errors: [] });
+    const previous = get().selectedId;
+    set({ selectedId: datasetId, items: [], errors: [], jobError: null });
     let last = 0;
     const { id, done } = startJob<{ datasetId: string; name: string; template: LabelTemplateId; entries: IngestEntry[] }, IngestSummary>({
       kind: 'ingest',
@@ -73,24 +90,25 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     set({ activeJobId: id });
     const outcome = await done;
     set({ activeJobId: null });
-    await get().refreshList();
-    await get().select(datasetId);
+    await finishDatasetJob(outcome, name, datasetId, previous);
     return outcome.status === 'done' ? outcome.result : null;
   },
   async generateSynthetic(perClass = 30, seed) {
     const datasetId = newId();
+    const previous = get().selectedId;
+    const name = `Synthetic shapes (${perClass}/class)`;
+    set({ jobError: null });
     const { id, done } = startJob({
       kind: 'synthetic-dataset',
       title: `Generate synthetic shapes (${perClass * 3} images)`,
-      params: { datasetId, name: `Synthetic shapes (${perClass}/class)`, perClass, size: 64 },
+      params: { datasetId, name, perClass, size: 64 },
       seed,
       onPartial: () => void get().refreshList(),
     });
     set({ activeJobId: id, selectedId: datasetId });
-    await done;
+    const outcome = await done;
     set({ activeJobId: null });
-    await get().refreshList();
-    await get().select(datasetId);
+    await finishDatasetJob(outcome, name, datasetId, previous);
   },
   async applyTemplate(template) {
     const { selectedId, items, datasets } = get();
@@ -98,9 +116,10 @@ export const useDatasets = create<DatasetState>((set, get) => ({
     const db = await openWorkbenchDb();
     const updates = new Map<number, Record<string, string>>();
     const problems: FileError[] = [];
-    const next = items.map((it) => {
+    const fromPaths = labelsForPaths(items.map((it) => it.path), template);
+    const next = items.map((it, i) => {
       const keep = Object.fromEntries(Object.entries(it.labels).filter(([key]) => key.startsWith('exif_') || key.startsWith('manifest_')));
-      const r = labelsFromPath(it.path, template);
+      const r = fromPaths[i];
       if ('error' in r) problems.push({ path: it.path, reason: `labels: ${r.error}`, severity: 'warning' });
       const labels = { ...keep, ...('labels' in r ? r.labels : {}) };
       updates.set(it.id, labels);
@@ -132,6 +151,12 @@ export const useDatasets = create<DatasetState>((set, get) => ({
       const meta = datasets.find((d) => d.id === selectedId);
       if (meta) await putDataset(db, { ...meta, labelCounts: countLabels(next) });
       report.unshift(`${name}: labelled ${updates.size} of ${items.length} files.`);
+      for (const a of joined.ambiguous.slice(0, 10)) {
+        report.push(a.files.length > 1
+          ? `manifest row '${a.row}' fits ${a.files.length} files (${a.files.slice(0, 5).join(', ')}${a.files.length > 5 ? ', …' : ''}); not applied: give more of its folder path.`
+          : `manifest row '${a.row}' fits '${a.files[0]}', which another row also fits; not applied: give more of the file's folder path.`);
+      }
+      if (joined.ambiguous.length > 10) report.push(`… and ${joined.ambiguous.length - 10} more ambiguous manifest rows.`);
       if (joined.unknownInManifest.length) report.push(`${joined.unknownInManifest.length} manifest rows match no file: ${joined.unknownInManifest.slice(0, 10).join(', ')}${joined.unknownInManifest.length > 10 ? ', …' : ''}`);
       if (joined.unlabelled.length) report.push(`${joined.unlabelled.length} files have no manifest row.`);
       set({ items: next });

@@ -10,8 +10,8 @@ import { sniffFormat, readHeader, extensionMismatch } from './sniff';
 import { checkComplete } from './integrity';
 import { decodeTiff, tiffHeader } from './tiff';
 import { toRgba8, downscaleRgba } from './display';
-import { labelsFromPath, countLabels } from './labels';
-import { normalisePath } from './path';
+import { labelsForPaths, countLabels } from './labels';
+import { normalisePath, safeRelativePath } from './path';
 import { readCamera } from './exif';
 import { openWorkbenchDb, putDataset, putErrors, putItems, type WorkbenchDb } from '../storage/db';
 
@@ -136,8 +136,19 @@ export async function analyseFile(entry: IngestEntry, params: Required<Pick<Inge
 export const ingestJob: JobHandler<IngestParams, IngestSummary> = async (params, ctx) => {
   const db: WorkbenchDb = await openWorkbenchDb();
   const opts = { thumbSize: params.thumbSize ?? 128, maxFileBytes: params.maxFileBytes ?? 2 ** 30, maxPixels: params.maxPixels ?? 20000 * 20000 };
-  // Paths are kept as dropped (root folder included); labels use the last folder levels.
-  const paths = params.entries.map((e) => normalisePath(e.path));
+  // Paths are kept as dropped (root folder included) but can never climb out of it: '..' segments
+  // of crafted names are resolved inside the root. Labels use the last folder levels.
+  const safe = params.entries.map((e) => safeRelativePath(e.path));
+  const paths = safe.map((s) => s.path);
+  const fromPaths = labelsForPaths(paths, params.template);
+  const pathProblem = new Map<number, string>();
+  const firstWithPath = new Map<string, number>();
+  paths.forEach((p, i) => {
+    const asGiven = normalisePath(params.entries[i].path);
+    if (p === '') pathProblem.set(i, `file name '${asGiven}' names no file inside the dropped folder`);
+    else if (firstWithPath.has(p)) pathProblem.set(i, `another file of this drop has the same path '${p}'${safe[i].climbed ? " after resolving '..' segments" : ''}; skipped`);
+    else firstWithPath.set(p, i);
+  });
   const total = params.entries.length;
   const meta: DatasetMeta = {
     id: params.datasetId, name: params.name, createdAt: Date.now(), template: params.template,
@@ -167,10 +178,13 @@ export const ingestJob: JobHandler<IngestParams, IngestSummary> = async (params,
     while (next < total) {
       const index = next++;
       const entry = params.entries[index];
-      const path = paths[index];
+      const path = paths[index] || normalisePath(entry.path);
       try {
+        const refused = pathProblem.get(index);
+        if (refused) throw new Error(refused);
         const a = await analyseFile({ path, file: entry.file }, opts);
-        const fromPath = labelsFromPath(path, params.template);
+        if (safe[index].climbed) a.warnings.push(`name '${normalisePath(entry.path)}' has '..' segments; stored as '${path}' inside the dropped folder`);
+        const fromPath = fromPaths[index];
         const labels: Labels = { ...a.item.labels };
         if ('labels' in fromPath) Object.assign(labels, fromPath.labels);
         else a.warnings.push(`labels: ${fromPath.error}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Labels } from './types';
-import { commonRoot, countLabels, labelsFromPath, stripCommonRoot, templateDepth } from './labels';
+import { commonRoot, countLabels, labelsForPaths, labelsFromPath, stripCommonRoot, templateDepth } from './labels';
 
 describe('labelsFromPath', () => {
   it.each([
@@ -31,6 +31,40 @@ describe('labelsFromPath', () => {
 
   it('templateDepth counts the folders a template needs', () => {
     expect([templateDepth('none'), templateDepth('class'), templateDepth('domain/class'), templateDepth('class/camera')]).toEqual([0, 1, 2, 2]);
+  });
+});
+
+describe('labelsForPaths', () => {
+  it('never labels a file with the dropped folder when other files are deeper', () => {
+    const paths = ['drop/photo/dog/a.png', 'drop/art/cat/b.png', 'drop/dog/c.png', 'drop/d.png'];
+    expect(labelsForPaths(paths, 'domain/class')).toEqual([
+      { labels: { domain: 'photo', class: 'dog' } },
+      { labels: { domain: 'art', class: 'cat' } },
+      { error: "path 'drop/dog/c.png' has 1 folder level below the dropped folder 'drop' but template 'domain/class' needs 2" },
+      { error: "path 'drop/d.png' has 0 folder levels below the dropped folder 'drop' but template 'domain/class' needs 2" },
+    ]);
+    expect(labelsForPaths(['cells/cat/a.png', 'cells/stray.png'], 'class')).toEqual([
+      { labels: { class: 'cat' } },
+      { error: "path 'cells/stray.png' has 0 folder levels below the dropped folder 'cells' but template 'class' needs 1" },
+    ]);
+  });
+
+  it('uses the dropped folder as a label when every file needs it (a single class folder)', () => {
+    expect(labelsForPaths(['cats/a.png', 'cats/b.png'], 'class')).toEqual([{ labels: { class: 'cats' } }, { labels: { class: 'cats' } }]);
+    expect(labelsForPaths(['photo/dog/a.png', 'photo/cat/b.png'], 'domain/class')).toEqual([
+      { labels: { domain: 'photo', class: 'dog' } },
+      { labels: { domain: 'photo', class: 'cat' } },
+    ]);
+  });
+
+  it('falls back to per-path rules without a common dropped folder', () => {
+    expect(labelsForPaths(['cat/a.png', 'dog/x/b.png', 'c.png'], 'class')).toEqual([
+      { labels: { class: 'cat' } },
+      { labels: { class: 'x' } },
+      { error: "path 'c.png' has 0 folder levels but template 'class' needs 1" },
+    ]);
+    expect(labelsForPaths(['drop/a/b.png'], 'none')).toEqual([{ labels: {} }]);
+    expect(labelsForPaths([], 'class')).toEqual([]);
   });
 });
 

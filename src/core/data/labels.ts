@@ -50,6 +50,27 @@ export function labelsFromPath(path: string, template: LabelTemplateId, opts: La
 }
 
 /**
+ * Labels for every file of one drop. Paths start with the dropped folder when one was dropped
+ * ('cells/cat/a.png'). That folder's name is used as a label only when no file needs it to be
+ * skipped, so a single dropped class folder ('cats/a.png') still gives class 'cats'. When other
+ * files have more folder levels than the template takes, the dropped folder is a container: a
+ * file with too few levels below it ('cells/a.png' beside 'cells/cat/b.png') gets an error
+ * instead of silently taking the container's name as its label.
+ */
+export function labelsForPaths(paths: readonly string[], template: LabelTemplateId): LabelResult[] {
+  const need = TEMPLATE_KEYS[template]?.length ?? 0;
+  const split = paths.map((p) => normalisePath(p).split('/'));
+  const root = split.length > 0 && split.every((s) => s.length > 1 && s[0] === split[0][0]) ? split[0][0] : null;
+  const deepest = split.reduce((m, s) => Math.max(m, s.length - 1), 0);
+  if (need === 0 || root === null || deepest <= need) return paths.map((p) => labelsFromPath(p, template));
+  return paths.map((p, i) => {
+    const below = split[i].length - 2;
+    if (below >= need) return labelsFromPath(p, template, { rootPrefixDepth: 1 });
+    return { error: `path '${split[i].join('/')}' has ${plural(below, 'folder level')} below the dropped folder '${root}' but template '${template}' needs ${need}` };
+  });
+}
+
+/**
  * The folder prefix shared by all paths that `stripCommonRoot` removes
  * ('' when none). At least `keepFolders` folder levels stay on the shallowest
  * path, so dropping a single class folder ('cats/a.png', 'cats/b.png') keeps

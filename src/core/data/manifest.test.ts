@@ -125,6 +125,13 @@ describe('parseManifest (JSON)', () => {
 });
 
 describe('joinManifest', () => {
+  it('matches composed manifest names to decomposed file names', () => {
+    const parsed = parseManifest('path,k\ncat/café.png,v\n');
+    const j = joinManifest(['drop/cat/cafe\u0301.png'], parsed);
+    expect(j.labels).toEqual([{ k: 'v' }]);
+    expect(j.matchedBy).toEqual(['suffix']);
+  });
+
   const rows = new Map<string, Labels>([
     ['crops/a.png', { c: '1' }],
     ['crops/b.png', { c: '2' }],
@@ -141,8 +148,14 @@ describe('joinManifest', () => {
     const j = joinManifest(paths, rows);
     expect(j.labels).toEqual([{ c: '1' }, { c: '2' }, { c: '3' }, undefined, undefined, undefined, undefined]);
     expect(j.matchedBy).toEqual(['path', 'suffix', 'basename', undefined, undefined, undefined, undefined]);
-    // 'dup.png' fits two rows, 'same.png' is claimed by two files, 'C.png' differs in case: all unmatched.
-    expect(j.unknownInManifest).toEqual(['x/dup.png', 'y/dup.png', 'same.png', 'c.png', 'ghost.png']);
+    // 'dup.png' fits two rows and 'same.png' is claimed by two files: ambiguous, not applied.
+    expect(j.ambiguous).toEqual([
+      { row: 'x/dup.png', files: ['dup.png'] },
+      { row: 'y/dup.png', files: ['dup.png'] },
+      { row: 'same.png', files: ['a1/same.png', 'a2/same.png'] },
+    ]);
+    // 'C.png' differs in case from row 'c.png': no match at all.
+    expect(j.unknownInManifest).toEqual(['c.png', 'ghost.png']);
     expect(j.unlabelled).toEqual(['dup.png', 'a1/same.png', 'a2/same.png', 'C.png']);
   });
 
@@ -151,6 +164,7 @@ describe('joinManifest', () => {
     const j = joinManifest(['x.png', 'sub/x.png'], parsed);
     expect(j.labels).toEqual([{ k: 'top' }, { k: 'deep' }]);
     expect(j.unknownInManifest).toEqual([]);
+    expect(j.ambiguous).toEqual([]);
   });
 });
 

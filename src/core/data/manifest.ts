@@ -273,6 +273,12 @@ export interface ManifestJoin {
   matchedBy: ('path' | 'suffix' | 'basename' | undefined)[];
   /** Manifest paths that match no file, in manifest order. */
   unknownInManifest: string[];
+  /**
+   * Manifest rows left unapplied because they fit a file only ambiguously: the row fits several
+   * files ('same.png' with 'a/same.png' and 'b/same.png'), or another row fits the same file.
+   * `files` are the unlabelled input paths (as given) the row fits.
+   */
+  ambiguous: { row: string; files: string[] }[];
   /** Input paths (as given) with no manifest row. */
   unlabelled: string[];
 }
@@ -325,10 +331,21 @@ export function joinManifest(paths: string[], manifest: ParsedManifest | Map<str
     used.add(k);
   }
 
-  return {
-    labels,
-    matchedBy,
-    unknownInManifest: [...rows.keys()].filter((k) => !used.has(k)),
-    unlabelled: paths.filter((_, i) => !labels[i]),
-  };
+  // A row left over while an unlabelled file shares its name (which every suffix match implies) was ambiguous.
+  const unlabelledByName = new Map<string, string[]>();
+  files.forEach((f, i) => {
+    if (labels[i]) return;
+    const same = unlabelledByName.get(basename(f));
+    if (same) same.push(paths[i]);
+    else unlabelledByName.set(basename(f), [paths[i]]);
+  });
+  const unknownInManifest: string[] = [];
+  const ambiguous: ManifestJoin['ambiguous'] = [];
+  for (const k of rows.keys()) {
+    if (used.has(k)) continue;
+    const fits = unlabelledByName.get(basename(k));
+    if (fits) ambiguous.push({ row: k, files: fits });
+    else unknownInManifest.push(k);
+  }
+  return { labels, matchedBy, unknownInManifest, ambiguous, unlabelled: paths.filter((_, i) => !labels[i]) };
 }

@@ -66,8 +66,8 @@ describe('readHeader', () => {
     expect(readHeader(jpeg(app0, dht, sof(0xc0, 227, 200, 3)))).toEqual({ format: 'jpeg', width: 227, height: 200, bitDepth: 8, channels: 3 });
     expect(readHeader(jpeg(app0, sof(0xc2, 1024, 768, 1)))).toEqual({ format: 'jpeg', width: 1024, height: 768, bitDepth: 8, channels: 1 });
     expect(readHeader(jpeg(sof(0xc1, 10, 20, 3, 12)))).toMatchObject({ width: 10, height: 20, bitDepth: 12 });
-    // Adobe CMYK JPEGs have four components.
-    expect(readHeader(jpeg(app0, sof(0xc0, 300, 100, 4)))).toMatchObject({ channels: 4 });
+    // Adobe CMYK JPEGs have four components, decoded to RGB (like CMYK TIFFs): 3 channels, not RGBA.
+    expect(readHeader(jpeg(app0, sof(0xc0, 300, 100, 4)))).toMatchObject({ channels: 3 });
     // Fill bytes (extra 0xFF) before a marker are legal.
     expect(readHeader(jpeg(app0, [0xff], sof(0xc0, 8, 9, 3)))).toMatchObject({ width: 8, height: 9 });
   });

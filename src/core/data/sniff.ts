@@ -113,7 +113,9 @@ function jpegHeader(b: Uint8Array): ImageHeader | null {
       const width = readU16BE(b, i + 7);
       // Height 0 means "defined later by a DNL marker", which this reader does not chase.
       if (width === 0 || height === 0) return null;
-      return { format: 'jpeg', width, height, bitDepth: b[i + 4], channels: b[i + 9] };
+      // Four components are Adobe CMYK/YCCK, which decoders convert to RGB: 3 channels, no alpha.
+      const components = b[i + 9];
+      return { format: 'jpeg', width, height, bitDepth: b[i + 4], channels: components === 4 ? 3 : components };
     }
     i += 2 + length;
   }

@@ -114,6 +114,14 @@ describe('TIFF errors', () => {
     await expect(tiffHeader(base.slice(0, 12))).rejects.toThrow(/^TIFF is truncated or corrupt: /);
   });
 
+  it('explains a file cut off before its first IFD', async () => {
+    // writeTiff puts the pixels first: cutting the file in half leaves the IFD pointer dangling.
+    const ifd = new DataView(base.buffer, base.byteOffset).getUint32(4, true);
+    const cut = base.slice(0, ifd - 2);
+    await expect(decodeTiff(cut)).rejects.toThrow(`TIFF is truncated or corrupt: its first image directory starts at byte ${ifd} but the file has ${ifd - 2} bytes`);
+    await expect(tiffHeader(cut)).rejects.toThrow(`TIFF is truncated or corrupt: its first image directory starts at byte ${ifd} but the file has ${ifd - 2} bytes`);
+  });
+
   it('explains pixel data that lies beyond the end of the file', async () => {
     // One strip of 8 bytes; point it 2 bytes before the end.
     const moved = patchTag(base, 273, base.length - 2);

@@ -130,6 +130,12 @@ export function pauseJob(id: string, paused: boolean): void {
   useJobs.getState().patch(id, { paused, message: paused ? 'Paused' : undefined });
 }
 
+/** Fault injection for the e2e suite: destroy the GPU device of a running job's worker (true if it had one). */
+export async function destroyJobGpuDevice(id: string): Promise<boolean> {
+  const l = live.get(id);
+  return l ? l.api.destroyGpuDevice() : false;
+}
+
 /** Load finished job records from earlier sessions; jobs that were running when the page closed are marked interrupted. */
 export async function restoreJobs(): Promise<void> {
   const db = await openWorkbenchDb();
@@ -137,7 +143,7 @@ export async function restoreJobs(): Promise<void> {
   for (const r of [...records].reverse()) {
     if (useJobs.getState().jobs[r.id]) continue;
     const interrupted = r.status === 'running' || r.status === 'queued';
-    const view: JobView = { ...r, progress: null, logs: [], ...(interrupted ? { status: 'error', message: 'Interrupted: the page was closed or reloaded while the job ran' } : {}) };
+    const view: JobView = { ...r, progress: null, logs: [], ...(interrupted ? { status: 'interrupted', message: 'Interrupted: the page was closed or reloaded while the job ran' } : {}) };
     useJobs.getState().upsert(view);
     if (interrupted) persist(view);
   }

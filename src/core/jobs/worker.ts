@@ -6,9 +6,21 @@
 import * as Comlink from 'comlink';
 import { jobHandlers } from './handlers';
 import { runJob, type JobEvents, type JobOutcome } from './protocol';
-import { initRuntime, runtimeState, type BackendName } from '../backend/runtime';
+import { currentGpuDevice, initRuntime, onRuntimeChange, runtimeState, type BackendName } from '../backend/runtime';
+import { deviceLostMessage, stopOnDeviceLoss, type DeviceLoss } from './deviceLoss';
 
 const token: { cancelled: boolean; paused: boolean } = { cancelled: false, paused: false };
+
+/** Resolves when this worker's GPU device is lost. */
+function deviceLost(): Promise<DeviceLoss> {
+  return new Promise((resolve) => {
+    const off = onRuntimeChange((s) => {
+      if (!s.deviceLost) return;
+      off();
+      resolve(s.deviceLost);
+    });
+  });
+}
 
 const api = {
   async run(kind: string, params: unknown, seed: number, backend: BackendName | 'auto', events: JobEvents): Promise<JobOutcome & { backend?: string }> {
@@ -26,9 +38,23 @@ const api = {
     }
     events.onStart?.({ backend: backendName });
     const handler = await entry.load();
-    const outcome = await runJob(handler, params as never, seed, token, events);
-    if (entry.needsTf && runtimeState().deviceLost && outcome.status === 'error') {
-      return { ...outcome, message: `GPU device lost during the job: ${outcome.message}`, backend: backendName };
+    const t0 = performance.now();
+    let lastPartial: unknown;
+    const tracked: JobEvents = {
+      onProgress: (p) => events.onProgress?.(p),
+      onPartial: (d) => {
+        lastPartial = d;
+        events.onPartial?.(d);
+      },
+      onLog: (m) => events.onLog?.(m),
+    };
+    const running = runJob(handler, params as never, seed, token, tracked);
+    const outcome = entry.needsTf && backendName === 'webgpu'
+      ? await stopOnDeviceLoss(running, deviceLost(), () => (token.cancelled = true), () => lastPartial, () => (performance.now() - t0) / 1000)
+      : await running;
+    const lost = runtimeState().deviceLost;
+    if (entry.needsTf && lost && outcome.status === 'error' && !outcome.message.startsWith('GPU device lost')) {
+      return { ...outcome, message: deviceLostMessage(lost, outcome.message), backend: backendName };
     }
     return { ...outcome, backend: backendName };
   },
@@ -37,6 +63,12 @@ const api = {
   },
   pause(paused: boolean): void {
     token.paused = paused;
+  },
+  /** Fault injection for the e2e suite: destroy this worker's GPU device (true if it had one). */
+  destroyGpuDevice(): boolean {
+    const device = currentGpuDevice();
+    device?.destroy();
+    return device !== null;
   },
 };
 

@@ -5,6 +5,7 @@ import {
   getFeatures, listFeatures, putFeatures, type FeatureRecord,
   deleteDataset, getErrors, getFile, getItems, getSetting, getThumb, isQuotaError, listDatasets,
   openWorkbenchDb, putDataset, putErrors, putItems, putSetting, updateLabels,
+  StorageFullError, putCheckpoint, listCheckpoints,
 } from './db';
 import type { DatasetItem, DatasetMeta } from '../data/types';
 
@@ -31,7 +32,11 @@ describe('workbench db', () => {
       { item: item(0, 'dog'), thumb: new Blob(['t0']) },
     ]);
     await putItems(db, 'b', [{ item: item(0, 'x') }]);
-    await putErrors(db, 'a', [{ seq: 1, path: 'z.png', reason: 'truncated' }, { seq: 0, path: 'y.txt', reason: 'not an image' }]);
+    await putErrors(db, 'a', [
+      { seq: 1, path: 'z.png', reason: 'truncated' },
+      { seq: 0, path: 'y.txt', reason: 'not an image' },
+      { seq: 2, path: 'p.jpg', reason: 'content is PNG but extension is .jpg', severity: 'warning' },
+    ]);
 
     const items = await getItems(db, 'a');
     expect(items.map((i) => [i.id, i.labels.class])).toEqual([[0, 'dog'], [1, 'cat']]);
@@ -39,7 +44,11 @@ describe('workbench db', () => {
     expect(await (await getThumb(db, 'a', 1))!.text()).toBe('t1');
     expect(await (await getFile(db, 'a', 1))!.text()).toBe('f1');
     expect(await getFile(db, 'a', 0)).toBeUndefined();
-    expect((await getErrors(db, 'a')).map((e) => e.path)).toEqual(['y.txt', 'z.png']);
+    expect(await getErrors(db, 'a')).toEqual([
+      { path: 'y.txt', reason: 'not an image' },
+      { path: 'z.png', reason: 'truncated' },
+      { path: 'p.jpg', reason: 'content is PNG but extension is .jpg', severity: 'warning' },
+    ]);
 
     await updateLabels(db, 'a', new Map([[0, { class: 'wolf' }]]));
     expect((await getItems(db, 'a'))[0].labels).toEqual({ class: 'wolf' });
@@ -87,5 +96,26 @@ describe('workbench db', () => {
     expect(isQuotaError(Object.assign(new Error('x'), { name: 'QuotaExceededError' }))).toBe(true);
     expect(isQuotaError(new Error('The quota has been exceeded.'))).toBe(true);
     expect(isQuotaError(new Error('other'))).toBe(false);
+  });
+
+  it('turns a quota failure into a message naming what was not saved, and keeps what was saved', async () => {
+    const db = await openWorkbenchDb('test-db-quota');
+    const ckpt = (id: string, name: string) => ({ id, name, pipeline: 'detection', createdAt: 1, zip: new Blob(['zip']), meta: {} });
+    await putCheckpoint(db, ckpt('a', 'first'));
+    // Browsers report a full disk as a DOMException named QuotaExceededError, often with no message.
+    const put = db.put.bind(db);
+    db.put = (() => Promise.reject(new DOMException('', 'QuotaExceededError'))) as typeof db.put;
+    try {
+      const err = await putCheckpoint(db, ckpt('b', 'second run, step 4')).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StorageFullError);
+      expect((err as Error).message).toBe("Storage is full: could not save checkpoint 'second run, step 4'. Free space by deleting datasets or checkpoints.");
+      await expect(putSetting(db, 'settings', {})).rejects.toThrow("could not save setting 'settings'");
+      // Other failures pass through unchanged.
+      db.put = (() => Promise.reject(new DOMException('bad key', 'DataError'))) as typeof db.put;
+      await expect(putCheckpoint(db, ckpt('c', 'third'))).rejects.toThrow('bad key');
+    } finally {
+      db.put = put;
+    }
+    expect((await listCheckpoints(db)).map((c) => c.name)).toEqual(['first']);
   });
 });

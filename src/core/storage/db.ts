@@ -24,7 +24,8 @@ export interface JobRecord {
   id: string;
   kind: string;
   title: string;
-  status: 'queued' | 'running' | 'done' | 'error' | 'cancelled';
+  /** 'interrupted': it was running when the page closed or reloaded (set when the project reopens). */
+  status: 'queued' | 'running' | 'done' | 'error' | 'cancelled' | 'interrupted';
   seed: number;
   params: unknown;
   startedAt: number;
@@ -114,7 +115,9 @@ function createV1Stores(db: IDBPDatabase<WorkbenchDB>): void {
 /** Thrown when the browser refuses to store more (quota); the message says what was not saved. */
 export class StorageFullError extends Error {
   constructor(what: string, cause: unknown) {
-    super(`Storage is full: could not save ${what}. Free space by deleting datasets or checkpoints. (${(cause as Error)?.message ?? cause})`);
+    const message = (cause as { message?: unknown } | null)?.message;
+    const detail = typeof message === 'string' ? message : String(cause ?? '');
+    super(`Storage is full: could not save ${what}. Free space by deleting datasets or checkpoints.${detail ? ` (${detail})` : ''}`);
     this.name = 'StorageFullError';
   }
 }
@@ -183,7 +186,8 @@ export async function getItems(db: WorkbenchDb, datasetId: string): Promise<Data
 
 export async function getErrors(db: WorkbenchDb, datasetId: string): Promise<FileError[]> {
   const rows = await db.getAllFromIndex('errors', 'byDataset', datasetId);
-  return rows.sort((a, b) => a.seq - b.seq).map(({ path, reason }) => ({ path, reason }));
+  // Severity must survive the round trip: without it a warning reads as an error.
+  return rows.sort((a, b) => a.seq - b.seq).map(({ path, reason, severity }) => (severity ? { path, reason, severity } : { path, reason }));
 }
 
 export function getThumb(db: WorkbenchDb, datasetId: string, id: number): Promise<Blob | undefined> {

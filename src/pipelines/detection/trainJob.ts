@@ -12,6 +12,7 @@ import type { DetectionMetrics } from './metrics';
 import { PRESETS, type TrainingPreset } from './presets';
 import { trainDetector, type TrainOptions } from './trainLoop';
 import { disposeDetectorWeights } from './model';
+import { trainCheckpointId } from './resume';
 
 export interface DetectionTrainParams {
   preset: TrainingPreset['name'];
@@ -23,7 +24,10 @@ export interface DetectionTrainParams {
   trainImages?: number;
   valImages?: number;
   evalEvery?: number;
-  /** Continue from a checkpoint saved in IndexedDB. */
+  /**
+   * Continue from a checkpoint saved in IndexedDB, at the step it was saved at (the run's schedule,
+   * epochs and max steps, stays that of the original run).
+   */
   resumeFrom?: string;
 }
 
@@ -46,6 +50,8 @@ export interface DetectionTrainProgress {
   evals: EvalPoint[];
   checkpointId: string | null;
   totalSteps: number;
+  /** Set when the run resumed from a checkpoint: the step it was saved at. */
+  resumedFromStep?: number;
 }
 
 export const detectionTrainJob: JobHandler<DetectionTrainParams, DetectionTrainProgress> = async (params, ctx) => {
@@ -53,6 +59,7 @@ export const detectionTrainJob: JobHandler<DetectionTrainParams, DetectionTrainP
   if (!preset) throw new Error(`Unknown preset '${params.preset}'`);
   const db = await openWorkbenchDb();
   let initialWeights;
+  let startStep: number | undefined;
   if (params.resumeFrom) {
     const rec = await getCheckpoint(db, params.resumeFrom);
     if (!rec) throw new Error(`Checkpoint '${params.resumeFrom}' is not in this project`);
@@ -62,14 +69,16 @@ export const detectionTrainJob: JobHandler<DetectionTrainParams, DetectionTrainP
       throw new Error(`Checkpoint '${rec.name}' is a '${loaded.info.detector.name}' detector, not '${preset.detector.name}'`);
     }
     initialWeights = loaded.weights;
+    startStep = loaded.info.step;
+    ctx.log(`Resuming from checkpoint '${rec.name}' at step ${startStep}`);
   }
   return trainWithCheckpoints(ctx, {
     options: {
       preset, loss: params.loss, seed: ctx.seed, epochs: params.epochs, maxSteps: params.maxSteps, batchSize: params.batchSize,
       learningRate: params.learningRate, trainImages: params.trainImages, valImages: params.valImages, evalEvery: params.evalEvery,
-      initialWeights,
+      initialWeights, startStep,
     },
-    checkpointId: `detection-${params.preset}-${params.loss}-${ctx.seed}`,
+    checkpointId: trainCheckpointId(params, ctx.seed),
     checkpointName: (step) => `Detector ${preset.name}, ${params.loss}, seed ${ctx.seed}, step ${step}`,
   });
 };
@@ -90,7 +99,9 @@ export interface CheckpointedTraining {
 export async function trainWithCheckpoints(ctx: JobContext, run: CheckpointedTraining): Promise<DetectionTrainProgress> {
   const { preset, loss, seed } = run.options;
   const db = await openWorkbenchDb();
-  const state: DetectionTrainProgress = { curve: [], evals: [], checkpointId: null, totalSteps: 0 };
+  const state: DetectionTrainProgress = {
+    curve: [], evals: [], checkpointId: null, totalSteps: 0, ...(run.options.startStep ? { resumedFromStep: run.options.startStep } : {}),
+  };
   let lastPublish = 0;
   const publish = (force = false) => {
     const now = performance.now();

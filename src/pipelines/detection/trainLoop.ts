@@ -30,6 +30,12 @@ export interface TrainOptions {
   evalEvery?: number;
   /** Continue from these weights (ownership passes to the loop). */
   initialWeights?: DetectorWeights;
+  /**
+   * Resume a run at this step (the step its checkpoint was saved at): the steps before it are
+   * skipped, and since epoch orders and batches are addressed by seed and index the run goes on with
+   * the same batches it would have seen. Adam's moment estimates restart from zero.
+   */
+  startStep?: number;
   /** Training/validation images (default: the preset's procedural SIMCEP set, `simcepTrainingData`). */
   data?: TrainingData;
 }
@@ -114,17 +120,20 @@ export async function trainDetector(opts: TrainOptions, hooks: TrainHooks = {}):
   const scale = distanceScaleForPixels(data.meanBoxPx, data.width, data.height);
   const trainRng = rng.fork('train');
   let lastEval: EvalInfo | null = null;
-  let step = 0;
+  const startStep = Math.max(0, Math.min(Math.floor(opts.startStep ?? 0), totalSteps));
+  let step = startStep;
+  const firstEpoch = Math.floor(startStep / stepsPerEpoch);
   const runEval = async (epoch: number) => {
     const report = await data.evaluate(weights, p.detector, opts.loss);
     lastEval = { step, epoch, report, valLoss: NaN };
     await hooks.onEval?.(lastEval, weights);
   };
   try {
-    for (let epoch = 0; epoch < epochs && step < totalSteps; epoch++) {
+    for (let epoch = firstEpoch; epoch < epochs && step < totalSteps; epoch++) {
       // Each epoch visits the same image indices in a new seeded order.
       const order = rng.fork(`epoch-${epoch}`).shuffle(Array.from({ length: stepsPerEpoch }, (_, i) => i));
-      for (const b of order) {
+      // On resume, the first epoch starts part-way through its order.
+      for (const b of order.slice(epoch === firstEpoch ? startStep % stepsPerEpoch : 0)) {
         if (step >= totalSteps) break;
         await hooks.checkpoint?.();
         const batch = data.batch(trainRng, batchSize, b * batchSize);

@@ -57,9 +57,10 @@ export function TrainingProgressView({ job, progress, name = 'detection' }: { jo
           {running && <JobProgress progress={job.progress} unit="steps" />}
           {running && <button onClick={() => pauseJob(job.id, !job.paused)}>{job.paused ? 'Resume' : 'Pause'}</button>}
           {running && <button onClick={() => cancelJob(job.id)}>Cancel</button>}
-          {job.message && <span className={job.status === 'error' ? 'err' : 'muted'}>{job.message}</span>}
+          {job.message && <span className={job.status === 'error' ? 'err' : 'muted'} data-testid="train-message">{job.message}</span>}
+          {progress?.resumedFromStep !== undefined && <span className="muted" data-testid="train-resumed-from">resumed from the checkpoint at step {progress.resumedFromStep}</span>}
           {curve.length >= 2 && (
-            <span data-testid="loss-summary" data-first={meanLoss(curve.slice(0, 3))} data-last={meanLoss(curve.slice(-3))}>
+            <span data-testid="loss-summary" data-first={meanLoss(curve.slice(0, 3))} data-last={meanLoss(curve.slice(-3))} data-first-step={curve[0].step} data-last-step={curve[curve.length - 1].step}>
               loss (mean of 3 steps): {meanLoss(curve.slice(0, 3)).toFixed(4)} → {meanLoss(curve.slice(-3)).toFixed(4)}
             </span>
           )}

@@ -1,6 +1,12 @@
-/** Train a detector in a worker: preset, loss, live loss curve, per-evaluation metrics, pause/cancel. */
-import { useState } from 'react';
-import { startJob, useJobs } from '../../../core/jobs/jobStore';
+/**
+ * Train a detector in a worker: preset, loss, live loss curve, per-evaluation metrics, pause/cancel,
+ * and resume from the last checkpoint of a run that stopped early (GPU device lost, cancelled, or
+ * interrupted by a reload). The section shows the latest training job, also after a reload.
+ */
+import { useEffect, useState } from 'react';
+import { startJob, useJobs, type JobView } from '../../../core/jobs/jobStore';
+import { getCheckpoint, openWorkbenchDb } from '../../../core/storage/db';
+import { isResumable, resumeJob } from '../resume';
 import { assignmentKinds, type AssignmentKind } from '../assignment';
 import { LOSS_LABELS, PRESETS } from '../presets';
 import type { DetectionTrainParams, DetectionTrainProgress } from '../trainJob';
@@ -15,17 +21,24 @@ export function TrainingSection() {
   const [evalEvery, setEvalEvery] = useState(50);
   const [seed, setSeed] = useState<number | ''>('');
   const [valImages, setValImages] = useState<number>(100);
-  const [jobId, setJobId] = useState<string | null>(null);
   // On a software WebGPU adapter the CPU backend (with this project's fast CPU gradients) trains faster.
   const jobBackendState = useJobBackend();
   const jobBackend = jobBackendState.backend;
-  const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
+  const job = useJobs((s) => {
+    const id = s.order.find((k) => s.jobs[k]?.kind === 'detection-train');
+    return id ? s.jobs[id] : undefined;
+  });
   const progress = job?.status === 'done' ? (job.result as DetectionTrainProgress | undefined) : (job?.partial as DetectionTrainProgress | undefined);
+  const resumeStep = useResumeStep(job);
 
   const start = () => {
     const params: DetectionTrainParams = { preset, loss, epochs, evalEvery, valImages, ...(maxSteps ? { maxSteps } : {}) };
-    const { id } = startJob({ kind: 'detection-train', title: `Train detector (${preset}, ${loss})`, params, backend: jobBackend, ...(seed !== '' ? { seed } : {}) });
-    setJobId(id);
+    startJob({ kind: 'detection-train', title: `Train detector (${preset}, ${loss})`, params, backend: jobBackend, ...(seed !== '' ? { seed } : {}) });
+  };
+  const resume = () => {
+    if (!job) return;
+    const r = resumeJob(job);
+    startJob({ kind: 'detection-train', title: `Resume detector training (${r.params.preset}, ${r.params.loss}) from step ${resumeStep}`, params: r.params, seed: r.seed, backend: jobBackend });
   };
   const running = job?.status === 'running';
   return (
@@ -47,16 +60,47 @@ export function TrainingSection() {
             ))}
           </select>
         </label>
-        <label>Epochs <input type="number" min={1} value={epochs} onChange={(e) => setEpochs(Math.max(1, +e.target.value))} style={{ width: 60 }} /></label>
+        <label>Epochs <input type="number" min={1} value={epochs} onChange={(e) => setEpochs(Math.max(1, +e.target.value))} style={{ width: 60 }} data-testid="train-epochs" /></label>
         <label>Max steps <input type="number" min={1} value={maxSteps} placeholder="all" onChange={(e) => setMaxSteps(e.target.value ? Math.max(1, +e.target.value) : '')} style={{ width: 70 }} data-testid="train-max-steps" /></label>
-        <label>Validate every <input type="number" min={0} value={evalEvery} onChange={(e) => setEvalEvery(Math.max(0, +e.target.value))} style={{ width: 60 }} /> steps</label>
+        <label>Validate every <input type="number" min={0} value={evalEvery} onChange={(e) => setEvalEvery(Math.max(0, +e.target.value))} style={{ width: 60 }} data-testid="train-eval-every" /> steps</label>
         <label>Validation images <input type="number" min={1} value={valImages} onChange={(e) => setValImages(Math.max(1, +e.target.value))} style={{ width: 70 }} data-testid="train-val-images" /></label>
-        <label>Seed <input type="number" value={seed} placeholder="random" onChange={(e) => setSeed(e.target.value === '' ? '' : +e.target.value)} style={{ width: 110 }} /></label>
+        <label>Seed <input type="number" value={seed} placeholder="random" onChange={(e) => setSeed(e.target.value === '' ? '' : +e.target.value)} style={{ width: 110 }} data-testid="train-seed" /></label>
         <JobBackendSelect job={jobBackendState} testId="train-backend" />
         <button onClick={start} disabled={running} data-testid="train-start">Start training</button>
       </div>
       {job && <TrainingProgressView job={job} progress={progress} />}
+      {job && resumeStep !== undefined && (
+        <div className="row">
+          {typeof resumeStep === 'number' && (
+            <button onClick={resume} data-testid="train-resume" data-step={resumeStep}>Resume from the last checkpoint (step {resumeStep})</button>
+          )}
+          {resumeStep === null && <span className="muted" data-testid="train-no-checkpoint">No checkpoint was saved before this run stopped; start it again.</span>}
+        </div>
+      )}
       <p className="muted small">Thesis, validation set (Table 3.2): TPR 75.3%, FPR 19.4%, F1 0.773, count RMSE 2.28.</p>
     </div>
   );
+}
+
+/**
+ * The step of the checkpoint a stopped training job can resume from: null when it saved none,
+ * undefined while looking it up (or when the job is not resumable).
+ */
+function useResumeStep(job: JobView | undefined): number | null | undefined {
+  const [found, setFound] = useState<{ jobId: string; step: number | null } | null>(null);
+  const resumable = job ? isResumable(job) : false;
+  useEffect(() => {
+    if (!job || !resumable) return;
+    let live = true;
+    void openWorkbenchDb()
+      .then((db) => getCheckpoint(db, resumeJob(job).checkpointId))
+      .then((rec) => live && setFound({ jobId: job.id, step: typeof rec?.meta.step === 'number' ? rec.meta.step : null }))
+      .catch(() => live && setFound({ jobId: job.id, step: null }));
+    return () => {
+      live = false;
+    };
+    // The lookup depends on the job's identity and whether it stopped, not on every progress update.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [job?.id, resumable]);
+  return resumable && found && found.jobId === job?.id ? found.step : undefined;
 }
