@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { kmeansGenerator } from 'ml-kmeans';
+import { vulkanEnv } from '../cli/vulkan';
 import { parseArgs, positiveInt, runCli, usage, UsageError, type OptionSpecs } from './lib/args';
 import { duration, machineInfo, quietTfjsBanner } from './lib/detection';
 import { demoImageSet, FEATURE_BATCH, localFiles, timeFeatureExtraction, type FeatureBackend, type FeatureTiming, type ImageSet } from './lib/featureTiming';
@@ -48,8 +49,6 @@ import {
   runTsneJs,
   sliceColumns,
   speedupGoal,
-  SWIFTSHADER_ICD,
-  swiftshaderEnv,
   timeTsneJsIterations,
   toRows,
   tsneGoal,
@@ -981,7 +980,8 @@ async function release(): Promise<void> {
   releaseNodeWebGpu();
 }
 
-const extraEnv = swiftshaderEnv(process.env, existsSync(SWIFTSHADER_ICD));
+// SwiftShader next to (after) any system Vulkan driver, so a real GPU is still preferred.
+const extraEnv = vulkanEnv(process.env);
 if (extraEnv) {
   // The Vulkan loader and the dynamic linker read these at start-up: run again with them set.
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...extraEnv } });

@@ -43,10 +43,11 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { PCA as MlPca } from 'ml-pca';
+import { vulkanEnv } from '../cli/vulkan';
 import { parseArgs, runCli, usage, UsageError, type OptionSpecs } from './lib/args';
 import { duration, machineInfo, quietTfjsBanner, selectBackend } from './lib/detection';
 import { demoImageSet, FEATURE_BATCH, featureBackends, timeFeatureExtraction } from './lib/featureTiming';
-import { fmt, fmtMs, fmtRatio, loadMnistDigits, loadTsneJs, median, runTsneJs, SWIFTSHADER_ICD, swiftshaderEnv, timeTsneJsIterations, toRows, type TsneJsConfig } from './lib/phenotype';
+import { fmt, fmtMs, fmtRatio, loadMnistDigits, loadTsneJs, median, runTsneJs, timeTsneJsIterations, toRows, type TsneJsConfig } from './lib/phenotype';
 import { selectStyleBackend } from './lib/style';
 import {
   Budget,
@@ -739,7 +740,8 @@ async function release(): Promise<void> {
   releaseNodeWebGpu();
 }
 
-const extraEnv = swiftshaderEnv(process.env, existsSync(SWIFTSHADER_ICD));
+// SwiftShader next to (after) any system Vulkan driver, so a real GPU is still preferred.
+const extraEnv = vulkanEnv(process.env);
 if (extraEnv) {
   // The Vulkan loader and the dynamic linker read these at start-up: run again with them set.
   const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...extraEnv } });

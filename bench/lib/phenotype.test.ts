@@ -16,7 +16,6 @@ import {
   runTsneJs,
   sliceColumns,
   speedupGoal,
-  swiftshaderEnv,
   timeTsneJsIterations,
   toRows,
   tsneGoal,
@@ -239,14 +238,3 @@ describe('goal lines', () => {
   });
 });
 
-describe('SwiftShader re-exec', () => {
-  it('re-runs only when VK_ICD_FILENAMES is unset and the ICD exists', () => {
-    expect(swiftshaderEnv({}, true, '/usr/lib/chromium/vk_swiftshader_icd.json')).toEqual({
-      VK_ICD_FILENAMES: '/usr/lib/chromium/vk_swiftshader_icd.json',
-      LD_LIBRARY_PATH: '/usr/lib/chromium',
-    });
-    expect(swiftshaderEnv({ LD_LIBRARY_PATH: '/opt/lib' }, true, '/x/icd.json')).toEqual({ VK_ICD_FILENAMES: '/x/icd.json', LD_LIBRARY_PATH: '/x:/opt/lib' });
-    expect(swiftshaderEnv({ VK_ICD_FILENAMES: '/usr/share/vulkan/icd.d/nvidia_icd.json' }, true)).toBeNull();
-    expect(swiftshaderEnv({}, false)).toBeNull();
-  });
-});

@@ -323,16 +323,3 @@ export function speedupGoal(ratios: readonly { label: string; ratio: number | nu
 // ---------------------------------------------------------------------------------------------
 // Process set-up
 
-export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-/**
- * The environment to re-run this process with so Dawn finds SwiftShader's Vulkan driver, or null
- * when nothing needs to change: the Vulkan loader and the dynamic linker read VK_ICD_FILENAMES and
- * LD_LIBRARY_PATH at process start, so setting them later has no effect. Only when
- * VK_ICD_FILENAMES is unset (a real GPU's ICD, or an explicit choice, wins) and the ICD file exists.
- */
-export function swiftshaderEnv(env: Readonly<Record<string, string | undefined>>, icdExists: boolean, icd = SWIFTSHADER_ICD): Record<string, string> | null {
-  if (env.VK_ICD_FILENAMES || !icdExists) return null;
-  const dir = icd.slice(0, icd.lastIndexOf('/'));
-  return { VK_ICD_FILENAMES: icd, LD_LIBRARY_PATH: [dir, env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
-}
