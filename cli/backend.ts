@@ -64,8 +64,8 @@ async function quietTfjsBannerOnce(): Promise<void> {
 
 /**
  * Sets the tfjs backend for `choice` and prints which one is used (one `backend: …` line on
- * stderr). `noWasm`: the work needs kernels tfjs's wasm backend lacks (detector training uses
- * UnsortedSegmentSum), so auto goes from WebGPU straight to cpu, and wasm is refused with that reason.
+ * stderr). `noWasm`: the work needs kernels tfjs's wasm backend lacks, so auto goes from WebGPU
+ * straight to cpu, and wasm is refused with that reason (no command needs it at present).
  */
 export async function selectTfBackend(choice: BackendChoice, io: CliIo, noWasm?: string): Promise<BackendInUse> {
   await quietTfjsBannerOnce();

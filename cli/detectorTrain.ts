@@ -44,7 +44,7 @@ const specs: OptionSpecs = {
   'train-images': { type: 'int', help: "no --data: procedural training images per epoch (default: the preset's)" },
   'val-images': { type: 'int', help: "no --data: validation images (default: the preset's)" },
   name: { type: 'string', help: 'checkpoint file name without .zip (default detector-<config>-<loss>-seed<S>)' },
-  backend: { ...backendOption, help: 'auto (WebGPU on a GPU, else cpu; default), webgpu or cpu (wasm lacks a training kernel)' },
+  backend: backendOption,
   help: { type: 'flag', help: 'print this help' },
 };
 
@@ -82,7 +82,7 @@ async function run(args: ParsedArgs, io: CliIo): Promise<number> {
   const saveMode = args.string('save') ?? 'best';
   const backend = backendChoice(args.string('backend'));
 
-  const used = await selectTfBackend(backend, io, 'training needs kernels the tfjs wasm backend lacks (UnsortedSegmentSum)');
+  const used = await selectTfBackend(backend, io);
   let data: TrainingData;
   let trainedOn: Record<string, string | number> | undefined;
   if (dataDir) {

@@ -74,8 +74,8 @@ beforeAll(async () => {
 });
 
 describe('detection training (small preset, 64², batch 2, or 1 for the bare steps; tfjs cpu backend)', () => {
-  // Detection trains on the cpu backend in Node (its CLI's default): the loss's tf.gather has no
-  // gradient kernel (UnsortedSegmentSum) on wasm.
+  // The cpu backend's typed-array gradient path; the wasm path's tensor count is checked in
+  // detection/wasmTraining.test.ts.
   beforeAll(async () => {
     await tf.setBackend('cpu');
   });

@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../core/rng/rng';
 import { conv2dSameCpuGrad, maxPool2x2CpuGrad } from './cpuGradients';
+import { conv2dSameMatmulGrad } from '../style/experiment/convGrad';
 
 /** Effective stride of the conv7 grid and side of each window's receptive field, pixels (§3.3.2). */
 export const WINDOW_STRIDE = 32;
@@ -182,12 +183,39 @@ export function boxesGlobal(raw: tf.Tensor4D, detectorsPerWindow: number): tf.Te
 /**
  * 'native': tf.conv2d / tf.maxPool with their own gradients. 'cpu-grad': the same forward ops with
  * typed-array gradients (cpuGradients.ts), because the CPU backend's native gradient kernels are
- * per-element loops that make training impractically slow. Default: 'cpu-grad' on 'cpu'.
+ * per-element loops that make training impractically slow. 'wasm-grad': the `wasm` backend has no
+ * Conv2DBackpropFilter, so odd stride-1 convolutions take their gradients from forward convolutions
+ * (style/experiment/convGrad.ts) and the 2×2 stride-2 convolution runs as space-to-depth + matrix
+ * multiply; pooling takes the typed-array gradient of cpuGradients.ts too (wasm's MaxPoolGrad
+ * disagrees with tfjs's cpu kernel; checked in wasmTraining.test.ts). Default by backend.
  */
-export type KernelPath = 'native' | 'cpu-grad';
+export type KernelPath = 'native' | 'cpu-grad' | 'wasm-grad';
 
 function defaultKernelPath(): KernelPath {
-  return tf.getBackend() === 'cpu' ? 'cpu-grad' : 'native';
+  const b = tf.getBackend();
+  return b === 'cpu' ? 'cpu-grad' : b === 'wasm' ? 'wasm-grad' : 'native';
+}
+
+/**
+ * A k×k stride-k convolution on an input whose sides are multiples of k ('same' padding is then
+ * zero): each k×k block becomes one row of k·k·C values, multiplied by the kernel reshaped to
+ * [k·k·C, out]. Only reshapes, transposes and a matrix multiply, whose gradients every backend has.
+ */
+export function blockConv(x: tf.Tensor4D, kernel: tf.Tensor4D): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const [k, k2, , out] = kernel.shape;
+  if (k !== k2 || h % k !== 0 || w % k !== 0) throw new Error(`blockConv: needs a square kernel dividing the input, got ${k}×${k2} on ${h}×${w}`);
+  return tf.tidy(() => {
+    const blocks = tf.reshape(tf.transpose(tf.reshape(x, [n, h / k, k, w / k, k, c]), [0, 1, 3, 2, 4, 5]), [n * (h / k) * (w / k), k * k * c]);
+    return tf.reshape(tf.matMul(blocks, tf.reshape(kernel, [k * k * c, out])), [n, h / k, w / k, out]) as tf.Tensor4D;
+  });
+}
+
+function wasmGradConv(x: tf.Tensor4D, kernel: tf.Tensor4D, stride: number): tf.Tensor4D {
+  const k = kernel.shape[0];
+  if (stride === 1 && k % 2 === 1) return conv2dSameMatmulGrad(x, kernel);
+  if (stride === k && x.shape[1] % k === 0 && x.shape[2] % k === 0) return blockConv(x, kernel);
+  return tf.conv2d(x, kernel, stride, 'same');
 }
 
 export interface DetectorOutput {
@@ -211,7 +239,7 @@ export function detectorForward(
   return tf.tidy(() => {
     const conv = (x: tf.Tensor4D, l: ConvSpec): tf.Tensor4D => {
       const kernel = weights[`${l.name}/kernel`] as tf.Tensor4D;
-      const z = path === 'native' ? tf.conv2d(x, kernel, l.stride, 'same') : conv2dSameCpuGrad(x, kernel, l.stride);
+      const z = path === 'cpu-grad' ? conv2dSameCpuGrad(x, kernel, l.stride) : path === 'wasm-grad' ? wasmGradConv(x, kernel, l.stride) : tf.conv2d(x, kernel, l.stride, 'same');
       const y = tf.add(z, weights[`${l.name}/bias`]) as tf.Tensor4D;
       if (l.activation === 'leaky') return tf.leakyRelu(y, config.leakyAlpha);
       return l.activation === 'sigmoid' ? tf.sigmoid(y) : y;
