@@ -25,13 +25,12 @@
  * 2 bad arguments.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { kmeansGenerator } from 'ml-kmeans';
-import { vulkanEnv } from '../cli/vulkan';
-import { parseArgs, positiveInt, runCli, usage, UsageError, type OptionSpecs } from './lib/args';
+import { runGpuCli } from './lib/gpuCli';
+import { parseArgs, positiveInt, usage, UsageError, type OptionSpecs } from './lib/args';
 import { duration, machineInfo, quietTfjsBanner } from './lib/detection';
 import { demoImageSet, FEATURE_BATCH, localFiles, timeFeatureExtraction, type FeatureBackend, type FeatureTiming, type ImageSet } from './lib/featureTiming';
 import {
@@ -969,24 +968,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Drops tfjs's webgpu backend (or only its factory) and Dawn's navigator.gpu so the process can exit. */
-async function release(): Promise<void> {
-  try {
-    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  } catch {
-    /* already gone */
-  }
-  const { releaseNodeWebGpu } = await import('../src/core/backend/nodeWebgpu');
-  releaseNodeWebGpu();
-}
-
-// SwiftShader next to (after) any system Vulkan driver, so a real GPU is still preferred.
-const extraEnv = vulkanEnv(process.env);
-if (extraEnv) {
-  // The Vulkan loader and the dynamic linker read these at start-up: run again with them set.
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
-  if (child.error) console.error(`bench:phenotype: could not re-run with SwiftShader: ${child.error.message}`);
-  process.exitCode = child.status ?? 1;
-} else {
-  runCli('bench:phenotype', 'npm run bench:phenotype --', specs, main, release);
-}
+runGpuCli('bench:phenotype', 'npm run bench:phenotype --', specs, main);

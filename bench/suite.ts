@@ -37,14 +37,13 @@
  * Exit codes: 0 done (goals met or not), 1 failure, 2 bad arguments.
  */
 import * as tf from '@tensorflow/tfjs';
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { PCA as MlPca } from 'ml-pca';
-import { vulkanEnv } from '../cli/vulkan';
-import { parseArgs, runCli, usage, UsageError, type OptionSpecs } from './lib/args';
+import { runGpuCli } from './lib/gpuCli';
+import { parseArgs, usage, UsageError, type OptionSpecs } from './lib/args';
 import { duration, machineInfo, quietTfjsBanner, selectBackend } from './lib/detection';
 import { demoImageSet, FEATURE_BATCH, featureBackends, timeFeatureExtraction } from './lib/featureTiming';
 import { fmt, fmtMs, fmtRatio, loadMnistDigits, loadTsneJs, median, runTsneJs, timeTsneJsIterations, toRows, type TsneJsConfig } from './lib/phenotype';
@@ -729,25 +728,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** Drops tfjs's webgpu backend and Dawn's navigator.gpu so the process can exit. */
-async function release(): Promise<void> {
-  try {
-    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  } catch {
-    /* already gone */
-  }
-  const { releaseNodeWebGpu } = await import('../src/core/backend/nodeWebgpu');
-  releaseNodeWebGpu();
-}
-
-// SwiftShader next to (after) any system Vulkan driver, so a real GPU is still preferred.
-const extraEnv = vulkanEnv(process.env);
-if (extraEnv) {
-  // The Vulkan loader and the dynamic linker read these at start-up: run again with them set.
-  const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
-  if (child.error) console.error(`bench: could not re-run with SwiftShader: ${child.error.message}`);
-  process.exitCode = child.status ?? 1;
-} else {
-  runCli('bench', 'npm run bench --', specs, main, release);
-}
-
+runGpuCli('bench', 'npm run bench --', specs, main);
