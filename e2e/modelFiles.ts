@@ -3,9 +3,9 @@
  * a tiny tfjs layers model, TFLite flatbuffers with one chosen operator, and Keras-style VGG16
  * HDF5 weights holding only some layers.
  */
-import { Builder } from 'flatbuffers';
 import h5wasm from 'h5wasm';
-import { builtinCode } from '../src/pipelines/style/tflite/opcodes';
+import type { DecodedOptions } from '../src/pipelines/style/tflite/opcodes';
+import { writeTflite } from '../src/pipelines/style/tflite/writer';
 
 /** Seeded values in [-0.5, 0.5) (a small LCG, so the files are the same on every run). */
 function seeded(n: number, seed: number): Float32Array {
@@ -71,70 +71,22 @@ export function tinyLayersModel(): LayersModelFiles {
 
 /**
  * A TFLite flatbuffer (schema v3) with one FLOAT32 [1, 4, 4, 3] input, one output and a single
- * operator `op` (a builtin without options, e.g. LOGISTIC, or one the port does not map).
+ * operator `op` (a builtin without options, e.g. LOGISTIC, or one the port does not map), written
+ * by the project's TFLite writer.
  */
 export function tfliteWithOperator(op: string): Uint8Array {
-  const code = builtinCode(op);
-  const b = new Builder(1024);
-  const ints = (xs: number[]) => {
-    b.startVector(4, xs.length, 4);
-    for (let i = xs.length - 1; i >= 0; i--) b.addInt32(xs[i]);
-    return b.endVector();
-  };
-  const tables = (xs: number[]) => {
-    b.startVector(4, xs.length, 4);
-    for (let i = xs.length - 1; i >= 0; i--) b.addOffset(xs[i]);
-    return b.endVector();
-  };
-  b.startObject(3);
-  const emptyBuffer = b.endObject();
-  const tensor = (name: string) => {
-    const n = b.createString(name);
-    const shape = ints([1, 4, 4, 3]);
-    b.startObject(8);
-    b.addFieldOffset(0, shape, 0);
-    b.addFieldInt8(1, 0, -1); // FLOAT32
-    b.addFieldInt32(2, 0, -1); // buffer 0: no data
-    b.addFieldOffset(3, n, 0);
-    return b.endObject();
-  };
-  const tensors = [tensor('image'), tensor('result')];
-  const opInputs = ints([0]);
-  const opOutputs = ints([1]);
-  b.startObject(7);
-  b.addFieldInt32(0, 0, -1); // opcode_index
-  b.addFieldOffset(1, opInputs, 0);
-  b.addFieldOffset(2, opOutputs, 0);
-  const operator = b.endObject();
-  b.startObject(4);
-  b.addFieldInt8(0, Math.min(code, 127), -1);
-  b.addFieldInt32(2, 1, -1);
-  b.addFieldInt32(3, code, -1);
-  const opcode = b.endObject();
-  const tensorVec = tables(tensors);
-  const inputs = ints([0]);
-  const outputs = ints([1]);
-  const operators = tables([operator]);
-  const name = b.createString('main');
-  b.startObject(5);
-  b.addFieldOffset(0, tensorVec, 0);
-  b.addFieldOffset(1, inputs, 0);
-  b.addFieldOffset(2, outputs, 0);
-  b.addFieldOffset(3, operators, 0);
-  b.addFieldOffset(4, name, 0);
-  const subgraph = b.endObject();
-  const codes = tables([opcode]);
-  const subgraphs = tables([subgraph]);
-  const buffers = tables([emptyBuffer]);
-  const description = b.createString(`one ${op} operator`);
-  b.startObject(5);
-  b.addFieldInt32(0, 3, -1);
-  b.addFieldOffset(1, codes, 0);
-  b.addFieldOffset(2, subgraphs, 0);
-  b.addFieldOffset(3, description, 0);
-  b.addFieldOffset(4, buffers, 0);
-  b.finish(b.endObject(), 'TFL3');
-  return b.asUint8Array().slice();
+  const tensor = (index: number, name: string) => ({ index, name, shape: [1, 4, 4, 3], shapeSignature: [], type: 'FLOAT32', buffer: 0, quant: null, isVariable: false, sparse: false });
+  return writeTflite({
+    schemaVersion: 3,
+    description: `one ${op} operator`,
+    subgraphCount: 1,
+    tensors: [tensor(0, 'image'), tensor(1, 'result')],
+    operators: [{ index: 0, opcode: op, customCode: '', version: 1, inputs: [0], outputs: [1], optionsType: 0, options: {} as DecodedOptions }],
+    inputs: [0],
+    outputs: [1],
+    buffers: [new Uint8Array(0)],
+    operatorCodes: [op],
+  }, { float: false });
 }
 
 let h5No = 0;

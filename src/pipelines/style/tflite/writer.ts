@@ -73,6 +73,8 @@ function writeOptions(b: B, op: OperatorInfo): [number, number] {
     case 'RSQRT': case 'LOGISTIC': case 'QUANTIZE': case 'DEQUANTIZE':
       return [OptionsType.NONE, 0];
     default:
+      // Any operator that carries no options is written as it is.
+      if (op.optionsType === OptionsType.NONE) return [OptionsType.NONE, 0];
       throw new Error(`toFloatModel: operator ${op.opcode} (index ${op.index}) is not handled`);
   }
 }
