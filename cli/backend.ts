@@ -12,6 +12,7 @@
 import { UsageError } from '../bench/lib/args';
 import type { AnalysisEngines } from '../src/pipelines/phenotype/pipeline/analyse';
 import { CliError, type CliIo } from './common';
+import { registerWasmTrainingKernels } from '../src/core/backend/wasmKernels';
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -39,6 +40,7 @@ async function tryWasm(): Promise<string | null> {
   const tf = await tfjs();
   try {
     await import('@tensorflow/tfjs-backend-wasm');
+    registerWasmTrainingKernels();
     if (!(await tf.setBackend('wasm'))) return "tf.setBackend('wasm') failed";
     await tf.ready();
     return null;

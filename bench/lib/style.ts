@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { selectBackend } from './detection';
 import { UsageError } from './args';
+import { registerWasmTrainingKernels } from '../../src/core/backend/wasmKernels';
 
 export const styleBackendChoices = ['wasm', 'cpu', 'tensorflow', 'webgpu'] as const;
 export type StyleBackendChoice = (typeof styleBackendChoices)[number];
@@ -19,6 +20,7 @@ export type StyleBackendChoice = (typeof styleBackendChoices)[number];
 export async function selectStyleBackend(name: StyleBackendChoice): Promise<string> {
   if (name !== 'wasm') return selectBackend(name);
   await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
   let ok = false;
   try {
     ok = await tf.setBackend('wasm');

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { registerWasmTrainingKernels } from './wasmKernels';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu' | 'wasm';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'webgl', 'cpu'];
@@ -153,7 +154,10 @@ export async function initRuntime(requested: BackendName | 'auto' = 'auto'): Pro
   if (requested !== 'webgpu') state.adapter = null;
   const order: BackendName[] = requested === 'auto' ? BACKEND_ORDER : [requested, ...BACKEND_ORDER.filter((b) => b !== requested)];
   for (const name of order) {
-    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    if (name === 'wasm') {
+      await import('@tensorflow/tfjs-backend-wasm');
+      registerWasmTrainingKernels();
+    }
     const failure = await trySet(name);
     if (failure === null) {
       state.backend = name;

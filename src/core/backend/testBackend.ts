@@ -3,10 +3,12 @@
  * 'cpu' for convolutions), else 'cpu'. Returns the backend in use.
  */
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './wasmKernels';
 
 export async function useWasmOrCpu(): Promise<string> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
+    registerWasmTrainingKernels();
     if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
   } catch {
     await tf.setBackend('cpu');

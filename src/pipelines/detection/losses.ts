@@ -50,17 +50,7 @@ export function assignmentLoss(
     const confidence = tf.mean(tf.squaredDifference(confidences, tf.tensor2d(targets, [batch, detectors]))) as tf.Scalar;
     let regression: tf.Scalar = tf.scalar(0);
     if (pairIndex.length > 0) {
-      const flat = tf.reshape(boxes, [batch * detectors, 4]) as tf.Tensor2D;
-      // tf.gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks: there the
-      // pairs are picked by a one-hot matrix product instead (same values, same gradient).
-      let predicted: tf.Tensor2D;
-      if (tf.getBackend() === 'wasm') {
-        const select = new Float32Array(pairIndex.length * batch * detectors);
-        pairIndex.forEach((i, p) => (select[p * batch * detectors + i] = 1));
-        predicted = tf.matMul(tf.tensor2d(select, [pairIndex.length, batch * detectors]), flat);
-      } else {
-        predicted = tf.gather(flat, tf.tensor1d(pairIndex, 'int32'));
-      }
+      const predicted = tf.gather(tf.reshape(boxes, [batch * detectors, 4]), tf.tensor1d(pairIndex, 'int32'));
       const inverseScale = tf.tensor1d([1, 1, 1 / scale.meanBoxWidth, 1 / scale.meanBoxHeight]);
       const delta = tf.mul(tf.sub(predicted, tf.tensor2d(pairTargets, [pairIndex.length, 4])), inverseScale);
       const distance = tf.sum(tf.square(delta), 1); // D_ij, Eq 3.2

@@ -1,10 +1,11 @@
 /**
  * The `wasm` training path: the same losses and gradients as tfjs's own kernels on the `cpu`
  * backend (the reference), through the kernel path that avoids the ops wasm cannot differentiate
- * (Conv2DBackpropFilter, UnsortedSegmentSum).
+ * (Conv2DBackpropFilter; UnsortedSegmentSum comes from core/backend/wasmKernels.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { useWasmOrCpu } from '../../core/backend/testBackend';
 import { Rng } from '../../core/rng/rng';
 import { distanceScaleForPixels } from './assignment';
 import { detectionLoss } from './losses';
@@ -52,12 +53,7 @@ describe('detector training on the wasm backend', () => {
   });
 
   it('gives the loss and every weight gradient of tfjs’s own kernels on cpu', async (ctx) => {
-    try {
-      await import('@tensorflow/tfjs-backend-wasm');
-      wasm = await tf.setBackend('wasm');
-    } catch {
-      wasm = false;
-    }
+    wasm = (await useWasmOrCpu()) === 'wasm';
     if (!wasm) {
       console.log('wasmTraining.test: skipped, the tfjs wasm backend did not load');
       ctx.skip();
