@@ -1,4 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 async function openPanel(page: Page) {
   await page.goto('/');
@@ -48,4 +50,20 @@ test('camera bias: simulated dataset, audit, Disjoint split, manufacturer preset
   await expect(adv).toBeVisible({ timeout: 600_000 });
   await expect(adv.getByTestId('adversarial-balanced')).toBeVisible();
   await expect(adv.getByTestId('adversarial-disjoint')).toBeVisible();
+});
+
+test('camera bias: the camera preset with the frozen MobileNet v1 + trained head (model files from the local model folder)', async ({ page }) => {
+  test.skip(!existsSync(resolve(import.meta.dirname, '../../shared/models/mobilenet_v1_1.0_224')), 'needs the MobileNet v1 files in ../shared/models');
+  test.setTimeout(600_000);
+  await openPanel(page);
+  await page.getByTestId('camera-preset').selectOption('camera');
+  await page.getByTestId('camera-model').selectOption('mobilenet');
+  await page.getByTestId('camera-seeds').fill('1');
+  await page.getByTestId('camera-epochs').fill('1');
+  await page.getByTestId('camera-train-per-cell').fill('2');
+  await page.getByTestId('camera-test-per-cell').fill('1');
+  await page.getByTestId('camera-run').click();
+  await expect(page.getByTestId('camera-result')).toBeVisible({ timeout: 540_000 });
+  await expect(page.getByTestId('camera-result-table').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('camera-result-model')).toContainText('frozen MobileNet v1');
 });

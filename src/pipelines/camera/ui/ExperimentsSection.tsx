@@ -170,6 +170,7 @@ function ExperimentResultView({ result, done }: { result: CameraExperimentPartia
     <div data-testid={done ? 'camera-result' : 'camera-partial'}>
       <p className="small">
         Classes {result.classes.join(', ')}; cameras {result.cameras.join(', ')}. Test set: {result.split.test}. Seeds {result.seeds.join(', ')}.
+        {' '}<span data-testid="camera-result-model">Model: {result.settings.model === 'mobilenet' ? 'frozen MobileNet v1 + trained head' : 'ResNet from scratch'}, backend {String(result.settings.backend)}.</span>
         {' '}Each run’s trained model is saved under Checkpoints in the Jobs view (zip export).
       </p>
       <table className="small" data-testid="camera-result-table">
